@@ -1,0 +1,8 @@
+/**
+ * Seeded noise: PyTorch-compatible `randn` (CPU generator, float32) and fresh random seeds.
+ *
+ * @module
+ */
+
+export { createGenerator, randn, type RandomGenerator } from "./generator.ts";
+export { randomSeed, type RandomSource } from "./random_seed.ts";
