@@ -1,0 +1,246 @@
+/**
+ * A small typed builder for ONNX graphs. Networks are written against it the way PyTorch modules
+ * are written against tensors: `g.param()` declares a parameter under its state-dict name,
+ * `g.op()` adds a node and returns its output. Parameter data is pulled lazily from a
+ * {@linkcode WeightSource} only when the model is encoded, so a graph can be described (and its
+ * parameters counted) without allocating its weights, and a 3.4 GB UNet is written tensor by
+ * tensor.
+ *
+ * @module
+ */
+
+/** Element types used at the graph boundary and for initializers. */
+export type DType = "float32" | "float16" | "int32" | "int64";
+
+/** A symbolic tensor in the graph. */
+export interface Value {
+  readonly name: string;
+}
+
+/** Where parameter data comes from: random init, a safetensors file, or nothing (counting). */
+export interface WeightSource {
+  /**
+   * Returns the float32 data of parameter `name` with `shape`. Throws an Error naming the tensor
+   * when it is missing or mis-shaped. A shape-only source returns `null`.
+   */
+  get(name: string, shape: readonly number[]): Float32Array | null;
+}
+
+/** Attribute values accepted by {@linkcode GraphBuilder.op}. */
+export type AttributeValue = number | number[] | string | string[];
+
+/** A node of the graph as recorded by the builder. */
+export interface GraphNode {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Record<string, AttributeValue>;
+}
+
+/** A graph input or output. */
+export interface GraphIO {
+  name: string;
+  dtype: DType;
+  shape: (number | string)[];
+}
+
+/** An initializer: a parameter (data pulled lazily) or a constant (data known). */
+export interface Initializer {
+  name: string;
+  dims: number[];
+  /** Storage type in the file. */
+  dtype: DType;
+  /** True for network parameters (counted), false for constants. */
+  isParam: boolean;
+  /** Produces the data; float data is float32 and converted to `dtype` when encoded. */
+  data(): Float32Array | BigInt64Array | Int32Array | null;
+}
+
+/** Options of {@linkcode GraphBuilder}. */
+export interface GraphBuilderOptions {
+  /** Graph name stored in the model. */
+  name: string;
+  /** Source of parameter data. */
+  weights: WeightSource;
+  /**
+   * Storage type of float parameters. `float16` halves the file; each parameter is cast back to
+   * float32 inside the graph, so the computation stays float32.
+   * @default {"float32"}
+   */
+  weightDType?: "float32" | "float16";
+  /**
+   * Element type of float inputs and outputs. `float16` declares them float16 and casts at the
+   * boundary, as some exports do.
+   * @default {"float32"}
+   */
+  ioDType?: "float32" | "float16";
+}
+
+/** ONNX `TensorProto.DataType` codes of the supported element types. */
+export const ONNX_ELEMENT_TYPE: Readonly<Record<DType, number>> = Object.freeze({
+  float32: 1,
+  int32: 6,
+  int64: 7,
+  float16: 10,
+});
+
+const ELEMENT_COUNT = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+/**
+ * Builds an ONNX graph node by node.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const g = new GraphBuilder({ name: "relu", weights: { get: () => null } });
+ * const x = g.input("x", "float32", ["batch", 3]);
+ * g.output(g.op("Relu", [x]), "y", "float32", ["batch", 3]);
+ * ```
+ */
+export class GraphBuilder {
+  /** Graph name. */
+  readonly name: string;
+  /** Storage type of float parameters. */
+  readonly weightDType: "float32" | "float16";
+  /** Element type of float graph inputs/outputs. */
+  readonly ioDType: "float32" | "float16";
+  #weights: WeightSource;
+  #nodes: GraphNode[] = [];
+  #inputs: GraphIO[] = [];
+  #outputs: GraphIO[] = [];
+  #initializers = new Map<string, Initializer>();
+  #params = new Map<string, { value: Value; dims: number[] }>();
+  #counter = 0;
+
+  constructor(options: GraphBuilderOptions) {
+    this.name = options.name;
+    this.#weights = options.weights;
+    this.weightDType = options.weightDType ?? "float32";
+    this.ioDType = options.ioDType ?? "float32";
+  }
+
+  /** Nodes in topological (insertion) order. */
+  get nodes(): readonly GraphNode[] {
+    return this.#nodes;
+  }
+  /** Graph inputs. */
+  get inputs(): readonly GraphIO[] {
+    return this.#inputs;
+  }
+  /** Graph outputs. */
+  get outputs(): readonly GraphIO[] {
+    return this.#outputs;
+  }
+  /** Initializers (parameters and constants). */
+  get initializers(): readonly Initializer[] {
+    return [...this.#initializers.values()];
+  }
+
+  /** Declares a graph input; float inputs are cast from float16 when `ioDType` is float16. */
+  input(name: string, dtype: DType, shape: (number | string)[]): Value {
+    const boundary = dtype === "float32" ? this.ioDType : dtype;
+    this.#inputs.push({ name, dtype: boundary, shape: [...shape] });
+    const value = { name };
+    return boundary === dtype ? value : this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE[dtype] });
+  }
+
+  /** Declares `value` as a graph output called `name`. */
+  output(value: Value, name: string, dtype: DType, shape: (number | string)[]): void {
+    const boundary = dtype === "float32" ? this.ioDType : dtype;
+    const source = boundary === dtype
+      ? value
+      : this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE[boundary] });
+    this.#nodes.push({
+      opType: "Identity",
+      inputs: [source.name],
+      outputs: [name],
+      attributes: {},
+    });
+    this.#outputs.push({ name, dtype: boundary, shape: [...shape] });
+  }
+
+  /** A network parameter stored as an initializer named exactly `name`. */
+  param(name: string, shape: readonly number[]): Value {
+    const existing = this.#params.get(name);
+    if (existing) {
+      if (existing.dims.join(",") !== shape.join(",")) {
+        throw new RangeError(
+          `Cannot declare parameter '${name}' with shape [${shape}]: already declared as [${existing.dims}]`,
+        );
+      }
+      return existing.value;
+    }
+    const dims = [...shape];
+    const weights = this.#weights;
+    this.#initializers.set(name, {
+      name,
+      dims,
+      dtype: this.weightDType,
+      isParam: true,
+      data: () => weights.get(name, dims),
+    });
+    let value: Value = { name };
+    if (this.weightDType === "float16") {
+      value = this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE.float32 });
+    }
+    this.#params.set(name, { value, dims });
+    return value;
+  }
+
+  /** A float32 constant (not a parameter). A scalar when `shape` is omitted and one value given. */
+  constFloat(values: number[] | Float32Array, shape?: number[]): Value {
+    const data = Float32Array.from(values);
+    const dims = shape ?? (data.length === 1 ? [] : [data.length]);
+    return this.#constant("float32", dims, () => data);
+  }
+
+  /** An int64 constant (shapes, axes, split sizes). A 1-D tensor unless `shape` says otherwise. */
+  constInt64(values: number[], shape?: number[]): Value {
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    return this.#constant("int64", shape ?? [data.length], () => data);
+  }
+
+  /** Adds a node of the default ONNX domain and returns its single output. */
+  op(type: string, inputs: (Value | "")[], attrs: Record<string, AttributeValue> = {}): Value {
+    return this.opMulti(type, inputs, 1, attrs)[0]!;
+  }
+
+  /** Adds a node with several outputs (e.g. `Split`). */
+  opMulti(
+    type: string,
+    inputs: (Value | "")[],
+    outputs: number,
+    attrs: Record<string, AttributeValue> = {},
+  ): Value[] {
+    const id = this.#counter++;
+    const names = Array.from({ length: outputs }, (_, i) => `/${type}_${id}/output_${i}`);
+    this.#nodes.push({
+      opType: type,
+      inputs: inputs.map((v) => (v === "" ? "" : v.name)),
+      outputs: names,
+      attributes: attrs,
+    });
+    return names.map((name) => ({ name }));
+  }
+
+  /** Number of parameter elements declared so far. */
+  paramCount(): number {
+    let total = 0;
+    for (const { dims } of this.#params.values()) total += ELEMENT_COUNT(dims);
+    return total;
+  }
+
+  /** Names of the parameters declared so far, in declaration order. */
+  paramNames(): string[] {
+    return [...this.#params.keys()];
+  }
+
+  #constant(
+    dtype: DType,
+    dims: number[],
+    data: () => Float32Array | BigInt64Array,
+  ): Value {
+    const name = `/const_${this.#counter++}`;
+    this.#initializers.set(name, { name, dims, dtype, isParam: false, data });
+    return { name };
+  }
+}

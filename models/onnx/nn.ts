@@ -1,0 +1,168 @@
+/**
+ * PyTorch-module-like helpers over {@linkcode GraphBuilder}. Each takes the state-dict prefix of
+ * the module it mirrors (`down_blocks.0.resnets.0.conv1`), so parameters land under diffusers' and
+ * transformers' names (`<prefix>.weight`, `<prefix>.bias`), and computes what the module does in
+ * float32 with the same epsilon and scale conventions.
+ *
+ * @module
+ */
+
+import type { GraphBuilder, Value } from "./graph.ts";
+
+/** Options of {@linkcode linear}. */
+export interface LinearOptions {
+  inFeatures: number;
+  outFeatures: number;
+  /** Whether the layer has a bias. @default {true} */
+  bias?: boolean;
+}
+
+/**
+ * `torch.nn.Linear`: `x @ weightᵀ + bias` on the last axis. The weight keeps PyTorch's
+ * `[out, in]` layout under its own name; the transpose is folded by the runtime at load.
+ */
+export function linear(g: GraphBuilder, x: Value, prefix: string, options: LinearOptions): Value {
+  const { inFeatures, outFeatures, bias = true } = options;
+  const weight = g.param(`${prefix}.weight`, [outFeatures, inFeatures]);
+  const y = g.op("MatMul", [x, g.op("Transpose", [weight], { perm: [1, 0] })]);
+  return bias ? g.op("Add", [y, g.param(`${prefix}.bias`, [outFeatures])]) : y;
+}
+
+/** Options of {@linkcode conv2d}. */
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number;
+  /** @default {1} */
+  stride?: number;
+  /** Symmetric zero padding on each spatial side. @default {0} */
+  padding?: number;
+  /** @default {true} */
+  bias?: boolean;
+}
+
+/** `torch.nn.Conv2d` on NCHW tensors, square kernel. */
+export function conv2d(g: GraphBuilder, x: Value, prefix: string, options: Conv2dOptions): Value {
+  const { inChannels, outChannels, kernelSize, stride = 1, padding = 0, bias = true } = options;
+  const weight = g.param(`${prefix}.weight`, [outChannels, inChannels, kernelSize, kernelSize]);
+  const inputs: Value[] = [x, weight];
+  if (bias) inputs.push(g.param(`${prefix}.bias`, [outChannels]));
+  return g.op("Conv", inputs, {
+    kernel_shape: [kernelSize, kernelSize],
+    strides: [stride, stride],
+    pads: [padding, padding, padding, padding],
+    dilations: [1, 1],
+    group: 1,
+  });
+}
+
+/** Options of {@linkcode groupNorm}. */
+export interface GroupNormOptions {
+  numGroups: number;
+  numChannels: number;
+  eps: number;
+}
+
+/**
+ * `torch.nn.GroupNorm` with affine parameters on NCHW tensors, as the standard exports write it:
+ * Reshape to [N, G, -1] → InstanceNormalization → Reshape back → × weight + bias.
+ */
+export function groupNorm(
+  g: GraphBuilder,
+  x: Value,
+  prefix: string,
+  options: GroupNormOptions,
+): Value {
+  const { numGroups, numChannels, eps } = options;
+  const grouped = g.op("Reshape", [x, g.constInt64([0, numGroups, -1])]);
+  const normed = g.op("InstanceNormalization", [
+    grouped,
+    g.constFloat(new Float32Array(numGroups).fill(1), [numGroups]),
+    g.constFloat(new Float32Array(numGroups), [numGroups]),
+  ], { epsilon: eps });
+  const restored = g.op("Reshape", [normed, g.op("Shape", [x])]);
+  const axes = g.constInt64([1, 2]);
+  const weight = g.op("Unsqueeze", [g.param(`${prefix}.weight`, [numChannels]), axes]);
+  const bias = g.op("Unsqueeze", [g.param(`${prefix}.bias`, [numChannels]), axes]);
+  return g.op("Add", [g.op("Mul", [restored, weight]), bias]);
+}
+
+/** Options of {@linkcode layerNorm}. */
+export interface LayerNormOptions {
+  dim: number;
+  eps: number;
+}
+
+/** `torch.nn.LayerNorm` over the last axis, with affine parameters. */
+export function layerNorm(
+  g: GraphBuilder,
+  x: Value,
+  prefix: string,
+  options: LayerNormOptions,
+): Value {
+  return g.op("LayerNormalization", [
+    x,
+    g.param(`${prefix}.weight`, [options.dim]),
+    g.param(`${prefix}.bias`, [options.dim]),
+  ], { axis: -1, epsilon: options.eps });
+}
+
+/** SiLU / swish: `x · σ(x)`. */
+export function silu(g: GraphBuilder, x: Value): Value {
+  return g.op("Mul", [x, g.op("Sigmoid", [x])]);
+}
+
+/** Exact GELU: `x · ½(1 + erf(x/√2))`, PyTorch's default (not the tanh approximation). */
+export function gelu(g: GraphBuilder, x: Value): Value {
+  const erf = g.op("Erf", [g.op("Div", [x, g.constFloat([Math.SQRT2])])]);
+  const half = g.op("Mul", [g.op("Add", [erf, g.constFloat([1])]), g.constFloat([0.5])]);
+  return g.op("Mul", [x, half]);
+}
+
+/** CLIP's QuickGELU: `x · σ(1.702 x)`. */
+export function quickGelu(g: GraphBuilder, x: Value): Value {
+  return g.op("Mul", [x, g.op("Sigmoid", [g.op("Mul", [x, g.constFloat([1.702])])])]);
+}
+
+/** Options of {@linkcode attention}. */
+export interface AttentionOptions {
+  /** Number of heads; the channel axis is split into `heads` slices. */
+  heads: number;
+  /** Score scale. @default {headDim ** -0.5} (needs `channels` or an explicit scale) */
+  scale?: number;
+  /** Channels of q (needed to derive the default scale). */
+  channels?: number;
+  /** Additive mask broadcastable to [B, heads, Sq, Sk]. */
+  mask?: Value;
+}
+
+/**
+ * Multi-head scaled dot-product attention on projected tensors: q [B, Sq, C], k and v [B, Sk, C]
+ * → [B, Sq, C]. Heads are split from C; `softmax(q kᵀ · scale + mask) v` per head.
+ */
+export function attention(
+  g: GraphBuilder,
+  q: Value,
+  k: Value,
+  v: Value,
+  options: AttentionOptions,
+): Value {
+  const { heads } = options;
+  const split = g.constInt64([0, 0, heads, -1]);
+  const qh = g.op("Transpose", [g.op("Reshape", [q, split])], { perm: [0, 2, 1, 3] });
+  const kh = g.op("Transpose", [g.op("Reshape", [k, split])], { perm: [0, 2, 3, 1] });
+  const vh = g.op("Transpose", [g.op("Reshape", [v, split])], { perm: [0, 2, 1, 3] });
+  let scores = g.op("MatMul", [qh, kh]);
+  const scale = options.scale ?? (options.channels ? (options.channels / heads) ** -0.5 : null);
+  if (scale === null) {
+    // Head width only known at run time: scale = 1/sqrt(last dim of qh).
+    const d = g.op("Cast", [g.op("Shape", [qh], { start: 3 })], { to: 1 });
+    scores = g.op("Div", [scores, g.op("Sqrt", [d])]);
+  } else {
+    scores = g.op("Mul", [scores, g.constFloat([scale])]);
+  }
+  if (options.mask) scores = g.op("Add", [scores, options.mask]);
+  const probs = g.op("Softmax", [scores], { axis: -1 });
+  const out = g.op("Transpose", [g.op("MatMul", [probs, vh])], { perm: [0, 2, 1, 3] });
+  return g.op("Reshape", [out, g.constInt64([0, 0, -1])]);
+}

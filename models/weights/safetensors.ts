@@ -1,0 +1,198 @@
+/**
+ * Reads and writes `.safetensors` files (the diffusers/transformers checkpoint format): an 8-byte
+ * little-endian header length, a JSON header `{ name: { dtype, shape, data_offsets } }`, then raw
+ * little-endian tensor data. The reader parses only the header up front and reads each tensor from
+ * the file when asked for, so a 4 GB checkpoint never sits in memory at once.
+ *
+ * @module
+ */
+
+import type { WeightSource } from "../onnx/graph.ts";
+
+/** Storage types this reader converts to float32. */
+export type SafetensorsDType = "F32" | "F16" | "BF16";
+
+/** One entry of a safetensors header. */
+export interface SafetensorsEntry {
+  dtype: string;
+  shape: number[];
+  /** [begin, end) byte offsets relative to the end of the header. */
+  data_offsets: [number, number];
+}
+
+/** A safetensors file opened for reading, usable directly as a {@linkcode WeightSource}. */
+export interface SafetensorsWeights extends WeightSource {
+  /** Path of the file. */
+  readonly path: string;
+  /** Tensor names in the file. */
+  names(): string[];
+  /** The header entry of a tensor, or `null` when absent. */
+  entry(name: string): SafetensorsEntry | null;
+  /** Names never requested through `get()`: extra tensors a converter should report. */
+  unused(): string[];
+  /** Closes the file handle. */
+  close(): void;
+}
+
+const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+
+function parseHeader(path: string, bytes: Uint8Array): Map<string, SafetensorsEntry> {
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new TypeError(`Cannot read '${path}': its safetensors header is not valid JSON`);
+  }
+  const entries = new Map<string, SafetensorsEntry>();
+  for (const [name, value] of Object.entries(json)) {
+    if (name === "__metadata__") continue;
+    const e = value as Partial<SafetensorsEntry>;
+    if (
+      typeof e?.dtype !== "string" || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)
+    ) {
+      throw new TypeError(`Cannot read '${path}': header entry '${name}' is malformed`);
+    }
+    entries.set(name, e as SafetensorsEntry);
+  }
+  return entries;
+}
+
+function toFloat32(dtype: string, raw: Uint8Array, name: string): Float32Array {
+  const count = raw.byteLength / (BYTES[dtype] ?? 1);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out = new Float32Array(count);
+  if (dtype === "F32") {
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+  } else if (dtype === "F16") {
+    for (let i = 0; i < count; i++) out[i] = float16ToNumber(view.getUint16(i * 2, true));
+  } else if (dtype === "BF16") {
+    const u32 = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) u32[i] = view.getUint16(i * 2, true) << 16;
+  } else {
+    throw new TypeError(`Cannot load tensor '${name}': dtype ${dtype} is not F32, F16 or BF16`);
+  }
+  return out;
+}
+
+/** Decodes a binary16 bit pattern. */
+export function float16ToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * Opens a safetensors file. `get(name, shape)` reads and converts one tensor, throwing an Error
+ * naming the tensor when it is missing or its shape differs.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const weights = await openSafetensors("unet/diffusion_pytorch_model.safetensors");
+ * const g = buildUnet(config, weights);
+ * ```
+ */
+export async function openSafetensors(path: string): Promise<SafetensorsWeights> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const size = (await file.stat()).size;
+    const prefix = new Uint8Array(8);
+    readExactSync(file, prefix, 0, path);
+    const headerLength = Number(new DataView(prefix.buffer).getBigUint64(0, true));
+    if (headerLength <= 0 || 8 + headerLength > size) {
+      throw new TypeError(`Cannot read '${path}': header length ${headerLength} is out of range`);
+    }
+    const header = new Uint8Array(headerLength);
+    readExactSync(file, header, 8, path);
+    const entries = parseHeader(path, header);
+    const dataStart = 8 + headerLength;
+    const used = new Set<string>();
+    return {
+      path,
+      names: () => [...entries.keys()],
+      entry: (name) => entries.get(name) ?? null,
+      unused: () => [...entries.keys()].filter((n) => !used.has(n)),
+      close: () => file.close(),
+      get(name, shape) {
+        const e = entries.get(name);
+        if (!e) throw new Error(`Missing tensor '${name}' in ${path}`);
+        if (e.shape.join(",") !== shape.join(",")) {
+          throw new RangeError(
+            `Tensor '${name}' in ${path} has shape [${e.shape}], expected [${shape}]`,
+          );
+        }
+        const [begin, end] = e.data_offsets;
+        if (dataStart + end > size || end - begin !== shapeSize(shape) * (BYTES[e.dtype] ?? 0)) {
+          throw new RangeError(`Tensor '${name}' in ${path} has inconsistent data offsets`);
+        }
+        const raw = new Uint8Array(end - begin);
+        readExactSync(file, raw, dataStart + begin, path);
+        used.add(name);
+        return toFloat32(e.dtype, raw, name);
+      },
+    };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+function shapeSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function readExactSync(file: Deno.FsFile, into: Uint8Array, position: number, path: string) {
+  file.seekSync(position, Deno.SeekMode.Start);
+  let read = 0;
+  while (read < into.byteLength) {
+    const n = file.readSync(into.subarray(read));
+    if (n === null) throw new RangeError(`Cannot read '${path}': file is truncated`);
+    read += n;
+  }
+}
+
+/** A tensor to write. */
+export interface SafetensorsTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * Serialises float32 tensors as safetensors bytes, names sorted and the header padded with spaces
+ * to a multiple of 8, the way the reference writer does.
+ */
+export function encodeSafetensors(
+  tensors: Record<string, SafetensorsTensor>,
+  metadata: Record<string, string> = { format: "pt" },
+): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name]!;
+    if (t.data.length !== shapeSize(t.shape)) {
+      throw new RangeError(`Tensor '${name}' has ${t.data.length} values for shape [${t.shape}]`);
+    }
+    header[name] = {
+      dtype: "F32",
+      shape: t.shape,
+      data_offsets: [offset, offset + t.data.byteLength],
+    };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (json.length % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.byteLength;
+  for (const name of names) {
+    const d = tensors[name]!.data;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
+    at += d.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
+import { buildClipTextEncoder } from "../../../models/networks/mod.ts";
+import { encodeModel } from "../../../models/onnx/mod.ts";
+import { openSafetensors, SHAPE_ONLY_WEIGHTS } from "../../../models/weights/mod.ts";
+import { fixturePath, readFixtureJson } from "../../_fixtures.ts";
+import { readGolden } from "../../_npy.ts";
+
+const REFERENCE = "models/tiny-sd-reference/diffusers/text_encoder";
+
+function maxAbs(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+Deno.test("buildClipTextEncoder() matches the CLIP text tower on the golden prompts", async () => {
+  const config = await readFixtureJson<Record<string, unknown>>(`${REFERENCE}/config.json`);
+  const weights = await openSafetensors(fixturePath(`${REFERENCE}/model.safetensors`));
+  const { model } = encodeModel(buildClipTextEncoder(config, weights));
+  assert.deepEqual(weights.unused(), []);
+  weights.close();
+  const session = await ort.InferenceSession.create(model);
+  const ids = await readGolden("text_encoder.input_ids.npy");
+  const out = await session.run({ input_ids: new ort.Tensor("int32", ids.data, ids.shape) });
+  const last = await readGolden("text_encoder.last_hidden_state.npy");
+  const pooled = await readGolden("text_encoder.pooler_output.npy");
+  assert.deepEqual(out.last_hidden_state!.dims, last.shape);
+  assert.deepEqual(out.pooler_output!.dims, pooled.shape);
+  const lastDiff = maxAbs(out.last_hidden_state!.data as Float32Array, last.data as Float32Array);
+  const pooledDiff = maxAbs(out.pooler_output!.data as Float32Array, pooled.data as Float32Array);
+  assert.ok(lastDiff <= 1e-4, `last_hidden_state max abs diff ${lastDiff}`);
+  assert.ok(pooledDiff <= 1e-4, `pooler_output max abs diff ${pooledDiff}`);
+  await session.release();
+});
+
+Deno.test("buildClipTextEncoder() with the SD 1.5 config has 123,060,480 parameters", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../../../models/configs/sd15/text_encoder.json", import.meta.url),
+    ),
+  );
+  assert.equal(buildClipTextEncoder(config, SHAPE_ONLY_WEIGHTS).paramCount(), 123_060_480);
+});
+
+Deno.test("buildClipTextEncoder() rejects a hidden size the heads do not divide", () => {
+  assert.throws(
+    () => buildClipTextEncoder({ hidden_size: 30, num_attention_heads: 4 }, SHAPE_ONLY_WEIGHTS),
+    RangeError,
+  );
+  assert.throws(
+    () => buildClipTextEncoder({ hidden_act: "relu" }, SHAPE_ONLY_WEIGHTS),
+    /hidden_act/,
+  );
+});
