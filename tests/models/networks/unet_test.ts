@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { buildUnet } from "../../../models/networks/mod.ts";
+import { readGolden } from "../../_npy.ts";
+import {
+  goldenFeeds,
+  maxAbsDiff,
+  referenceConfig,
+  referenceSession,
+  referenceTensorNames,
+  SHAPE_ONLY,
+} from "./_reference.ts";
+
+const TOLERANCE = 1e-4;
+
+Deno.test("buildUnet() matches diffusers UNet2DConditionModel on both golden cases", async () => {
+  const session = await referenceSession("unet", buildUnet);
+  assert.deepEqual([...session.inputNames], ["sample", "timestep", "encoder_hidden_states"]);
+  assert.deepEqual([...session.outputNames], ["out_sample"]);
+  for (const name of ["t999_500", "t1_250"]) {
+    const feeds = await goldenFeeds({
+      sample: `unet.${name}.sample.npy`,
+      timestep: `unet.${name}.timestep.npy`,
+      encoder_hidden_states: `unet.${name}.encoder_hidden_states.npy`,
+    });
+    const { out_sample } = await session.run(feeds);
+    const diff = maxAbsDiff(out_sample, await readGolden(`unet.${name}.out_sample.npy`));
+    assert.ok(diff <= TOLERANCE, `${name}: max abs diff ${diff} exceeds ${TOLERANCE}`);
+  }
+  await session.release();
+});
+
+Deno.test("buildUnet() declares exactly the diffusers state-dict tensors", async () => {
+  const g = buildUnet(await referenceConfig("unet"), SHAPE_ONLY);
+  assert.deepEqual(g.paramNames().sort(), (await referenceTensorNames("unet")).sort());
+});
+
+Deno.test("buildUnet() rejects configurations it does not implement", async () => {
+  const config = await referenceConfig("unet");
+  assert.throws(
+    () => buildUnet({ ...config, class_embed_type: "timestep" }, SHAPE_ONLY),
+    /Cannot build UNet as 'class_embed_type' must be null: current value is "timestep"/,
+  );
+  assert.throws(
+    () =>
+      buildUnet({ ...config, down_block_types: ["SimpleDownBlock2D", "DownBlock2D"] }, SHAPE_ONLY),
+    TypeError,
+  );
+});

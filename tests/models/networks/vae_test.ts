@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { buildVaeDecoder, buildVaeEncoder } from "../../../models/networks/mod.ts";
+import { readGolden } from "../../_npy.ts";
+import {
+  goldenFeeds,
+  maxAbsDiff,
+  referenceConfig,
+  referenceSession,
+  referenceTensorNames,
+  SHAPE_ONLY,
+} from "./_reference.ts";
+
+const TOLERANCE = 1e-4;
+
+Deno.test("buildVaeDecoder() matches diffusers AutoencoderKL.decode", async () => {
+  const session = await referenceSession("vae", buildVaeDecoder);
+  assert.deepEqual([...session.inputNames], ["latent_sample"]);
+  assert.deepEqual([...session.outputNames], ["sample"]);
+  const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
+  const { sample } = await session.run(feeds);
+  const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));
+  assert.ok(diff <= TOLERANCE, `max abs diff ${diff} exceeds ${TOLERANCE}`);
+  await session.release();
+});
+
+Deno.test("buildVaeEncoder() matches the mean of diffusers AutoencoderKL.encode", async () => {
+  const session = await referenceSession("vae", buildVaeEncoder);
+  assert.deepEqual([...session.inputNames], ["sample"]);
+  assert.deepEqual([...session.outputNames], ["latent_sample"]);
+  const { latent_sample } = await session.run(
+    await goldenFeeds({ sample: "vae_encoder.sample.npy" }),
+  );
+  const diff = maxAbsDiff(latent_sample, await readGolden("vae_encoder.latent_sample.npy"));
+  assert.ok(diff <= TOLERANCE, `max abs diff ${diff} exceeds ${TOLERANCE}`);
+  await session.release();
+});
+
+Deno.test("the VAE graphs split AutoencoderKL's state-dict tensors between them", async () => {
+  const config = await referenceConfig("vae");
+  const decoder = buildVaeDecoder(config, SHAPE_ONLY).paramNames();
+  const encoder = buildVaeEncoder(config, SHAPE_ONLY).paramNames();
+  assert.ok(decoder.every((name) => /^(decoder|post_quant_conv)\./.test(name)));
+  assert.ok(encoder.every((name) => /^(encoder|quant_conv)\./.test(name)));
+  assert.deepEqual([...decoder, ...encoder].sort(), (await referenceTensorNames("vae")).sort());
+});
+
+Deno.test("buildVaeDecoder() and buildVaeEncoder() reject unsupported settings", async () => {
+  const config = await referenceConfig("vae");
+  const up = Array.from({ length: 4 }, () => "AttnUpDecoderBlock2D");
+  assert.throws(() => buildVaeDecoder({ ...config, up_block_types: up }, SHAPE_ONLY), TypeError);
+  assert.throws(
+    () => buildVaeEncoder({ ...config, act_fn: "gelu" }, SHAPE_ONLY),
+    /Cannot build VAE as 'act_fn' must be "silu": current value is "gelu"/,
+  );
+});
