@@ -1,5 +1,6 @@
 /**
- * ONNX model building: a typed graph builder, PyTorch-like layers, and the ModelProto writer.
+ * ONNX model building: a typed graph builder, PyTorch-like layers, the ModelProto writer (opset
+ * 17, external data, float16 weights), and shape inference with a FLOP counter.
  *
  * @module
  */
@@ -7,3 +8,5 @@
 export * from "./graph.ts";
 export * from "./nn.ts";
 export * from "./write.ts";
+export * from "./shapes.ts";
+export * from "./flops.ts";

@@ -89,7 +89,18 @@ function attribute(name: string, value: AttributeValue) {
 }
 
 /** Attributes that ONNX defines as floats even when the value happens to be an integer. */
-const FLOAT_ATTRIBUTES = new Set(["epsilon", "alpha", "beta", "gamma", "scale", "value_float"]);
+const FLOAT_ATTRIBUTES = new Set([
+  "alpha",
+  "beta",
+  "cubic_coeff_a",
+  "epsilon",
+  "extrapolation_value",
+  "gamma",
+  "scale",
+  "scales",
+  "value_float",
+  "value_floats",
+]);
 
 function tensorProto(
   init: Initializer,

@@ -4,13 +4,16 @@
  * values depend only on (seed, name, shape): builds are deterministic and independent of the
  * order in which a builder asks for tensors.
  *
- * Scheme (close to PyTorch's defaults, scaled so a random network stays in range):
- * - names ending in `norm*.weight` / `layer_norm*.weight` / `group_norm.weight` /
- *   `final_layer_norm.weight` (1-D): 1 + 0.1·u, u uniform in [-1, 1);
- * - other 1-D tensors (biases, norm biases): 0.1·u · fan-in bound when known, else 0.05·u;
- * - embeddings (`*embedding.weight`): 0.02·u·√3;
- * - weights of rank ≥ 2: uniform in ±√(3/fan_in) (unit-variance outputs for unit-variance inputs),
- *   where fan_in is the product of all dimensions but the first.
+ * Scheme (PyTorch's defaults in spirit; every draw is uniform, u in [-1, 1)):
+ * - rank ≥ 2 (conv and linear weights): √(3/fan_in)·u, fan_in = product of all dimensions but
+ *   the first. This is kaiming-uniform with gain 1, so activations keep unit variance through a
+ *   random network of any depth (PyTorch's a=√5 default would shrink them by √3 per layer);
+ * - `*embedding.weight`: 0.02·√3·u (standard deviation 0.02, like CLIP's token embedding);
+ * - 1-D `*norm*.weight` (GroupNorm/LayerNorm scales): 1 + 0.1·u, and every other 1-D tensor
+ *   (biases, norm shifts): 0.05·u. PyTorch initialises norms to exactly 1 and 0; the small
+ *   perturbation makes every tensor matter, so a mis-wired parameter shows up in the outputs.
+ *
+ * The generator is mulberry32 seeded with FNV-1a(name) XOR (seed + 1)·0x9E3779B1.
  *
  * @module
  */

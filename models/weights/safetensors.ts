@@ -1,5 +1,5 @@
 /**
- * Reads and writes `.safetensors` files (the diffusers/transformers checkpoint format): an 8-byte
+ * Reads `.safetensors` files (the diffusers/transformers checkpoint format): an 8-byte
  * little-endian header length, a JSON header `{ name: { dtype, shape, data_offsets } }`, then raw
  * little-endian tensor data. The reader parses only the header up front and reads each tensor from
  * the file when asked for, so a 4 GB checkpoint never sits in memory at once.
@@ -35,6 +35,8 @@ export interface SafetensorsWeights extends WeightSource {
 }
 
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+/** The format caps headers at 100 MB; a larger length means a corrupt or foreign file. */
+const MAX_HEADER_BYTES = 100_000_000;
 
 function parseHeader(path: string, bytes: Uint8Array): Map<string, SafetensorsEntry> {
   let json: Record<string, unknown>;
@@ -57,9 +59,15 @@ function parseHeader(path: string, bytes: Uint8Array): Map<string, SafetensorsEn
   return entries;
 }
 
-function toFloat32(dtype: string, raw: Uint8Array, name: string): Float32Array {
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** Widens raw little-endian tensor bytes (a fresh buffer, offset 0) to float32. */
+function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
   const count = raw.byteLength / (BYTES[dtype] ?? 1);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (dtype === "F32" && LITTLE_ENDIAN && raw.byteOffset === 0) {
+    return new Float32Array(raw.buffer, 0, count);
+  }
   const out = new Float32Array(count);
   if (dtype === "F32") {
     for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
@@ -68,8 +76,6 @@ function toFloat32(dtype: string, raw: Uint8Array, name: string): Float32Array {
   } else if (dtype === "BF16") {
     const u32 = new Uint32Array(out.buffer);
     for (let i = 0; i < count; i++) u32[i] = view.getUint16(i * 2, true) << 16;
-  } else {
-    throw new TypeError(`Cannot load tensor '${name}': dtype ${dtype} is not F32, F16 or BF16`);
   }
   return out;
 }
@@ -101,7 +107,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsWeights>
     const prefix = new Uint8Array(8);
     readExactSync(file, prefix, 0, path);
     const headerLength = Number(new DataView(prefix.buffer).getBigUint64(0, true));
-    if (headerLength <= 0 || 8 + headerLength > size) {
+    if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
       throw new TypeError(`Cannot read '${path}': header length ${headerLength} is out of range`);
     }
     const header = new Uint8Array(headerLength);
@@ -123,6 +129,11 @@ export async function openSafetensors(path: string): Promise<SafetensorsWeights>
             `Tensor '${name}' in ${path} has shape [${e.shape}], expected [${shape}]`,
           );
         }
+        if (BYTES[e.dtype] === undefined) {
+          throw new TypeError(
+            `Cannot load tensor '${name}' from ${path}: dtype ${e.dtype} is not F32, F16 or BF16`,
+          );
+        }
         const [begin, end] = e.data_offsets;
         if (dataStart + end > size || end - begin !== shapeSize(shape) * (BYTES[e.dtype] ?? 0)) {
           throw new RangeError(`Tensor '${name}' in ${path} has inconsistent data offsets`);
@@ -130,7 +141,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsWeights>
         const raw = new Uint8Array(end - begin);
         readExactSync(file, raw, dataStart + begin, path);
         used.add(name);
-        return toFloat32(e.dtype, raw, name);
+        return toFloat32(e.dtype, raw);
       },
     };
   } catch (error) {
@@ -151,48 +162,4 @@ function readExactSync(file: Deno.FsFile, into: Uint8Array, position: number, pa
     if (n === null) throw new RangeError(`Cannot read '${path}': file is truncated`);
     read += n;
   }
-}
-
-/** A tensor to write. */
-export interface SafetensorsTensor {
-  shape: number[];
-  data: Float32Array;
-}
-
-/**
- * Serialises float32 tensors as safetensors bytes, names sorted and the header padded with spaces
- * to a multiple of 8, the way the reference writer does.
- */
-export function encodeSafetensors(
-  tensors: Record<string, SafetensorsTensor>,
-  metadata: Record<string, string> = { format: "pt" },
-): Uint8Array {
-  const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  let offset = 0;
-  for (const name of names) {
-    const t = tensors[name]!;
-    if (t.data.length !== shapeSize(t.shape)) {
-      throw new RangeError(`Tensor '${name}' has ${t.data.length} values for shape [${t.shape}]`);
-    }
-    header[name] = {
-      dtype: "F32",
-      shape: t.shape,
-      data_offsets: [offset, offset + t.data.byteLength],
-    };
-    offset += t.data.byteLength;
-  }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - (json.length % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
-  out.set(headerBytes, 8);
-  let at = 8 + headerBytes.byteLength;
-  for (const name of names) {
-    const d = tensors[name]!.data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
-    at += d.byteLength;
-  }
-  return out;
 }

@@ -35,6 +35,42 @@ Deno.test("buildClipTextEncoder() matches the CLIP text tower on the golden prom
   await session.release();
 });
 
+Deno.test("buildClipTextEncoder() with float16 weights stays within float16 error", async () => {
+  const config = await readFixtureJson<Record<string, unknown>>(`${REFERENCE}/config.json`);
+  const weights = await openSafetensors(fixturePath(`${REFERENCE}/model.safetensors`));
+  const half = encodeModel(buildClipTextEncoder(config, weights, { weightDType: "float16" }));
+  const full = encodeModel(buildClipTextEncoder(config, weights));
+  weights.close();
+  assert.ok(half.model.byteLength < 0.55 * full.model.byteLength);
+  const session = await ort.InferenceSession.create(half.model);
+  const ids = await readGolden("text_encoder.input_ids.npy");
+  const out = await session.run({ input_ids: new ort.Tensor("int32", ids.data, ids.shape) });
+  const last = await readGolden("text_encoder.last_hidden_state.npy");
+  const diff = maxAbs(out.last_hidden_state!.data as Float32Array, last.data as Float32Array);
+  // float16 keeps 11 significant bits (relative error 4.9e-4) on weights of order 0.1–1.
+  assert.ok(diff > 0 && diff < 1e-2, `last_hidden_state max abs diff ${diff}`);
+  await session.release();
+});
+
+Deno.test("buildClipTextEncoder() reports missing and unused checkpoint tensors by name", async () => {
+  const config = await readFixtureJson<Record<string, unknown>>(`${REFERENCE}/config.json`);
+  const weights = await openSafetensors(fixturePath(`${REFERENCE}/model.safetensors`));
+  try {
+    const deeper = buildClipTextEncoder({ ...config, num_hidden_layers: 3 }, weights);
+    assert.throws(() => encodeModel(deeper), /'text_model\.encoder\.layers\.2\.[a-z_.0-9]+'/);
+    const wider = buildClipTextEncoder({ ...config, intermediate_size: 40 }, weights);
+    assert.throws(() => encodeModel(wider), /'text_model\.encoder\.layers\.0\.mlp\.fc1\.weight'/);
+  } finally {
+    weights.close();
+  }
+  const fresh = await openSafetensors(fixturePath(`${REFERENCE}/model.safetensors`));
+  encodeModel(buildClipTextEncoder({ ...config, num_hidden_layers: 1 }, fresh));
+  const unused = fresh.unused();
+  fresh.close();
+  assert.equal(unused.length, 16); // layer 1: q, k, v, out, fc1, fc2, 2 LayerNorms × (weight, bias)
+  assert.ok(unused.every((name) => name.startsWith("text_model.encoder.layers.1.")));
+});
+
 Deno.test("buildClipTextEncoder() with the SD 1.5 config has 123,060,480 parameters", async () => {
   const config = JSON.parse(
     await Deno.readTextFile(

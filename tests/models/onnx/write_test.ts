@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import {
   conv2d,
   encodeModel,
   GraphBuilder,
   groupNorm,
+  linear,
   type WeightSource,
   writeModel,
 } from "../../../models/onnx/mod.ts";
@@ -95,21 +97,136 @@ Deno.test("writeModel() with external data writes model.onnx + model.onnx_data t
   }
 });
 
-Deno.test("float16 weights halve the parameters and stay within float16 precision", async () => {
-  const x = new ort.Tensor("float32", new Float32Array([1, 2, 3, 4]), [1, 2, 1, 2]);
-  const { model } = encodeModel(convNormGraph({ weightDType: "float16" }));
-  assertClose(await run(model, x), expected(), 2e-3);
+// deno-lint-ignore no-explicit-any
+const { onnx } = onnxProto as any;
+
+/** int64 protobuf fields decode as Long objects or numbers depending on size. */
+function toNumber(value: number | { toNumber(): number }): number {
+  return typeof value === "number" ? value : value.toNumber();
+}
+
+/** Three linear layers 64 → 64, weights in [-0.05, 0.045], zero bias: 16 KiB weights each. */
+function threeLayerGraph(weightDType: "float32" | "float16" = "float32") {
+  const weights: WeightSource = {
+    get: (name, shape) => {
+      const count = shape.reduce((a, b) => a * b, 1);
+      const layer = Number(name.split(".")[1]);
+      return Float32Array.from(
+        { length: count },
+        (_, i) => name.endsWith("bias") ? 0 : ((i + layer) % 7) / 64 - 0.05,
+      );
+    },
+  };
+  const g = new GraphBuilder({ name: "mlp", weights, weightDType });
+  let x = g.input("x", "float32", [1, 64]);
+  for (let i = 0; i < 3; i++) {
+    x = linear(g, x, `layers.${i}`, { inFeatures: 64, outFeatures: 64 });
+  }
+  g.output(x, "y", "float32", [1, 64]);
+  return { g, weights };
+}
+
+/** Hand-evaluated forward pass of threeLayerGraph on an all-ones input. */
+function threeLayerExpected(weights: WeightSource): number[] {
+  let x = new Array<number>(64).fill(1);
+  for (let layer = 0; layer < 3; layer++) {
+    const w = weights.get(`layers.${layer}.weight`, [64, 64])!;
+    x = Array.from({ length: 64 }, (_, o) => x.reduce((s, v, i) => s + v * w[o * 64 + i]!, 0));
+  }
+  return x;
+}
+
+Deno.test("writeModel() streams several tensors to aligned external-data offsets", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { g, weights } = threeLayerGraph();
+    const written = await writeModel(g, dir, { externalData: true });
+    const model = onnx.ModelProto.decode(await Deno.readFile(written.modelPath));
+    assert.equal(toNumber(model.irVersion), 8);
+    assert.equal(toNumber(model.opsetImport[0].version), 17);
+    const data = await Deno.readFile(`${dir}/model.onnx_data`);
+    const external = model.graph.initializer.filter((t: { dataLocation: number }) =>
+      t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL
+    );
+    assert.deepEqual(
+      external.map((t: { name: string }) => t.name),
+      ["layers.0.weight", "layers.1.weight", "layers.2.weight"],
+    );
+    for (const tensor of external) {
+      const entries = Object.fromEntries(
+        tensor.externalData.map((e: { key: string; value: string }) => [e.key, e.value]),
+      );
+      assert.equal(entries.location, "model.onnx_data");
+      const offset = Number(entries.offset);
+      assert.equal(offset % 4096, 0);
+      assert.equal(Number(entries.length), 64 * 64 * 4);
+      const stored = new Float32Array(data.slice(offset, offset + 64 * 64 * 4).buffer);
+      assert.deepEqual(stored, weights.get(tensor.name, [64, 64]));
+    }
+    const session = await ort.InferenceSession.create(written.modelPath);
+    const out = await session.run({
+      x: new ort.Tensor("float32", new Float32Array(64).fill(1), [1, 64]),
+    });
+    assertClose([...(out.y!.data as Float32Array)], threeLayerExpected(weights), 1e-4);
+    await session.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-Deno.test("float16 I/O declares float16 inputs and outputs", async () => {
+Deno.test("float16 weights are stored as FLOAT16, halve the data and stay close", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { g, weights } = threeLayerGraph("float16");
+    const written = await writeModel(g, dir, { externalData: true });
+    assert.equal((await Deno.stat(written.dataPath!)).size, 3 * 64 * 64 * 2);
+    const model = onnx.ModelProto.decode(await Deno.readFile(written.modelPath));
+    const types = model.graph.initializer
+      .filter((t: { name: string }) => t.name.startsWith("layers."))
+      .map((t: { dataType: number }) => t.dataType);
+    assert.deepEqual(new Set(types), new Set([onnx.TensorProto.DataType.FLOAT16]));
+    const session = await ort.InferenceSession.create(written.modelPath);
+    assert.deepEqual(session.inputMetadata.map((m) => ("type" in m ? m.type : "?")), ["float32"]);
+    const out = await session.run({
+      x: new ort.Tensor("float32", new Float32Array(64).fill(1), [1, 64]),
+    });
+    const actual = [...(out.y!.data as Float32Array)];
+    const wanted = threeLayerExpected(weights);
+    // Weights of about 0.1 round to float16 within 3e-5; through 3 layers of 64 that is < 1e-2.
+    assertClose(actual, wanted, 1e-2);
+    assert.ok(actual.some((v, i) => v !== wanted[i]), "float16 rounding should show");
+    await session.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * A float16 tensor for onnxruntime-node. Deno has `Float16Array`, so onnxruntime-common stores
+ * float16 data in one, but Deno's N-API cannot expose a Float16Array's buffer to the native
+ * binding; handing it the same bits as a Uint16Array works.
+ */
+function float16Tensor(values: number[], dims: number[]): ort.Tensor {
+  const bits = Uint16Array.from(values, (v) => {
+    const f = new Float32Array([v]);
+    const u = new Uint32Array(f.buffer)[0]!; // exact for the small integers used here
+    return ((u >>> 16) & 0x8000) | ((((u >>> 23) & 0xff) - 112) << 10) | ((u >>> 13) & 0x3ff);
+  });
+  const tensor = new ort.Tensor("float16", bits, dims);
+  Object.assign(tensor, { cpuData: bits });
+  return tensor;
+}
+
+Deno.test("float16 I/O declares float16 inputs and outputs and runs", async () => {
   const { model } = encodeModel(convNormGraph({ ioDType: "float16" }));
   const session = await ort.InferenceSession.create(model);
-  // onnxruntime-node under Deno cannot take float16 input buffers (N-API has no Float16Array),
-  // so check the declared boundary types rather than running it.
   const types = [...session.inputMetadata, ...session.outputMetadata].map((m) =>
     "type" in m ? m.type : "?"
   );
   assert.deepEqual(types, ["float16", "float16"]);
+  const out = await session.run({ x: float16Tensor([1, 2, 3, 4], [1, 2, 1, 2]) });
+  assert.equal(out.y!.type, "float16");
+  assertClose(Array.from(out.y!.data as ArrayLike<number>, Number), expected(), 4e-3);
   await session.release();
 });
 
@@ -120,9 +237,9 @@ Deno.test("encodeModel() names the parameter a shape-only source cannot provide"
   assert.throws(() => encodeModel(g), /'bias'/);
 });
 
-Deno.test("GraphBuilder.param() rejects one name with two shapes", () => {
-  const g = new GraphBuilder({ name: "dup", weights: { get: () => null } });
-  g.param("w", [2]);
-  assert.equal(g.param("w", [2]).name, "w");
-  assert.throws(() => g.param("w", [3]), RangeError);
+Deno.test("encodeModel() names a parameter whose data has the wrong length", () => {
+  const g = new GraphBuilder({ name: "short", weights: { get: () => new Float32Array(3) } });
+  const x = g.input("x", "float32", [4]);
+  g.output(g.op("Add", [x, g.param("bias", [4])]), "y", "float32", [4]);
+  assert.throws(() => encodeModel(g), /'bias'.*got 3 values, expected 4/);
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import {
-  createRandomWeights,
   encodeSafetensors,
   float16ToNumber,
   openSafetensors,
+  writeSafetensors,
 } from "../../../models/weights/mod.ts";
 import { fixturePath } from "../../_fixtures.ts";
 
@@ -91,13 +91,44 @@ Deno.test("F16 and BF16 tensors are widened to float32", async () => {
   await Deno.remove(path);
 });
 
-Deno.test("createRandomWeights() depends only on seed, name and shape", () => {
-  const a = createRandomWeights({ seed: 1 });
-  const b = createRandomWeights({ seed: 1 });
-  const c = createRandomWeights({ seed: 2 });
-  assert.deepEqual(a.get("conv.weight", [4, 2, 3, 3]), b.get("conv.weight", [4, 2, 3, 3]));
-  assert.notDeepEqual(a.get("conv.weight", [4, 2, 3, 3]), c.get("conv.weight", [4, 2, 3, 3]));
-  assert.ok(a.get("norm1.weight", [8])!.every((v) => v > 0.89 && v < 1.11));
-  const w = a.get("proj.weight", [16, 64])!;
-  assert.ok(w.every((v) => Math.abs(v) <= Math.sqrt(3 / 64)));
+Deno.test("writeSafetensors() streams the reference checkpoint back byte-identically", async () => {
+  const path = fixturePath("models/tiny-sd-reference/diffusers/text_encoder/model.safetensors");
+  const source = await openSafetensors(path);
+  const shapes = new Map(source.names().map((n) => [n, source.entry(n)!.shape]));
+  const out = await Deno.makeTempFile({ suffix: ".safetensors" });
+  try {
+    const bytes = await writeSafetensors(out, shapes, source);
+    assert.deepEqual(source.unused(), []);
+    const written = await Deno.readFile(out);
+    assert.equal(written.byteLength, bytes);
+    assert.deepEqual(written, await Deno.readFile(path));
+  } finally {
+    source.close();
+    await Deno.remove(out);
+  }
+});
+
+Deno.test("writeSafetensors() leaves no file behind when the source lacks a tensor", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const shapes = new Map([["a", [2]], ["b", [3]]]);
+    const source = { get: (name: string) => (name === "a" ? new Float32Array(2) : null) };
+    await assert.rejects(() => writeSafetensors(`${dir}/x.safetensors`, shapes, source), /'b'/);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openSafetensors() names a tensor of an unsupported dtype", async () => {
+  const header = JSON.stringify({ i: { dtype: "I64", shape: [1], data_offsets: [0, 8] } })
+    .padEnd(64, " ");
+  const bytes = new Uint8Array(8 + 64 + 8);
+  new DataView(bytes.buffer).setBigUint64(0, 64n, true);
+  bytes.set(new TextEncoder().encode(header), 8);
+  const path = await tempFile(bytes);
+  const weights = await openSafetensors(path);
+  assert.throws(() => weights.get("i", [1]), /'i'.*I64 is not F32, F16 or BF16/);
+  weights.close();
+  await Deno.remove(path);
 });

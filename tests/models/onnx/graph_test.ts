@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
+import { encodeModel, GraphBuilder } from "../../../models/onnx/mod.ts";
+
+const NO_WEIGHTS = { get: () => null };
+
+Deno.test("GraphBuilder.param() returns one value per name and rejects a second shape", () => {
+  const g = new GraphBuilder({ name: "dup", weights: NO_WEIGHTS });
+  const first = g.param("w", [2]);
+  assert.equal(g.param("w", [2]), first);
+  assert.equal(first.name, "w");
+  assert.throws(() => g.param("w", [3]), /'w' with shape \[3\]: already declared as \[2\]/);
+});
+
+Deno.test("GraphBuilder.paramCount() counts parameters, not constants", () => {
+  const g = new GraphBuilder({ name: "count", weights: NO_WEIGHTS });
+  g.param("a.weight", [3, 4, 2]);
+  g.param("a.bias", [3]);
+  g.constFloat(new Float32Array(100), [10, 10]);
+  g.constInt64([1, 2, 3]);
+  assert.equal(g.paramCount(), 27);
+  assert.deepEqual(g.paramNames(), ["a.weight", "a.bias"]);
+  assert.equal(g.initializers.filter((i) => i.isParam).length, 2);
+});
+
+Deno.test("GraphBuilder with float16 weights casts each parameter back to float32 once", () => {
+  const g = new GraphBuilder({ name: "half", weights: NO_WEIGHTS, weightDType: "float16" });
+  const w = g.param("w", [2]);
+  assert.equal(g.param("w", [2]), w);
+  assert.notEqual(w.name, "w");
+  assert.deepEqual(g.nodes.map((n) => [n.opType, n.inputs]), [["Cast", ["w"]]]);
+  assert.equal(g.initializers[0]!.dtype, "float16");
+});
+
+Deno.test("GraphBuilder.opMulti() wires every output of Split", async () => {
+  const g = new GraphBuilder({ name: "split", weights: NO_WEIGHTS });
+  const x = g.input("x", "float32", [1, 4]);
+  const [a, b] = g.opMulti("Split", [x, g.constInt64([1, 3])], 2, { axis: 1 });
+  assert.notEqual(a!.name, b!.name);
+  g.output(a!, "a", "float32", [1, 1]);
+  g.output(g.op("Neg", [b!]), "b", "float32", [1, 3]);
+  const session = await ort.InferenceSession.create(encodeModel(g).model);
+  const out = await session.run({
+    x: new ort.Tensor("float32", Float32Array.of(1, 2, 3, 4), [1, 4]),
+  });
+  assert.deepEqual([...(out.a!.data as Float32Array)], [1]);
+  assert.deepEqual([...(out.b!.data as Float32Array)], [-2, -3, -4]);
+  await session.release();
+});
+
+Deno.test("GraphBuilder.op() passes optional inputs as empty names and typed attributes", async () => {
+  const g = new GraphBuilder({ name: "resize", weights: NO_WEIGHTS });
+  const x = g.input("x", "float32", [1, 1, 1, 2]);
+  const up = g.op("Resize", [x, "", g.constFloat([1, 1, 2, 2])], {
+    mode: "nearest",
+    coordinate_transformation_mode: "asymmetric",
+    nearest_mode: "floor",
+  });
+  g.output(up, "y", "float32", [1, 1, 2, 4]);
+  assert.deepEqual(g.nodes[0]!.inputs.slice(0, 2), ["x", ""]);
+  const session = await ort.InferenceSession.create(encodeModel(g).model);
+  const out = await session.run({
+    x: new ort.Tensor("float32", Float32Array.of(5, 7), [1, 1, 1, 2]),
+  });
+  assert.deepEqual([...(out.y!.data as Float32Array)], [5, 5, 7, 7, 5, 5, 7, 7]);
+  await session.release();
+});
