@@ -28,7 +28,12 @@ export interface ModelFile {
 }
 
 /** Names of the networks a Stable Diffusion pipeline runs. */
-export type ComponentName = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder" | "safety_checker";
+export type ComponentName =
+  | "text_encoder"
+  | "unet"
+  | "vae_decoder"
+  | "vae_encoder"
+  | "safety_checker";
 
 /** One ONNX network of the model. */
 export interface ComponentManifest {
