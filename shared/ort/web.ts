@@ -1,0 +1,66 @@
+/**
+ * The onnxruntime-web runtime: `webgpu` and `wasm`, for browsers and Deno. Safe to bundle for the
+ * browser; the package itself is imported lazily on first use, so an embed script pays for it only
+ * when it generates.
+ *
+ * @module
+ */
+
+import type { Device, OrtRuntime } from "./types.ts";
+import type { OrtModule } from "./_env.ts";
+import { defineRuntime } from "./_runtime.ts";
+
+/** Options of {@linkcode webRuntime}. */
+export interface WebRuntimeOptions {
+  /**
+   * Where onnxruntime-web's `.wasm`/`.mjs` files are served from, e.g. `/ort/`.
+   * @default {undefined} next to the onnxruntime-web module itself
+   */
+  wasmPaths?: string;
+  /**
+   * Threads for the wasm backend.
+   * @default {1 in Deno (it refuses blob: workers), onnxruntime's choice elsewhere}
+   */
+  numThreads?: number;
+}
+
+function isDeno(): boolean {
+  return "Deno" in globalThis;
+}
+
+/** The devices onnxruntime-web offers. */
+export const WEB_DEVICES: readonly Device[] = Object.freeze(["webgpu", "wasm"]);
+
+/**
+ * The onnxruntime-web runtime (WebGPU and single- or multi-threaded wasm).
+ *
+ * @example Opening WebGPU in a browser
+ * ```ts
+ * import { createBackend } from "./mod.ts";
+ * import { webRuntime } from "./web.ts";
+ *
+ * const backend = await createBackend({
+ *   devices: ["webgpu", "wasm"],
+ *   runtimes: [webRuntime({ wasmPaths: "/ort/" })],
+ * });
+ * ```
+ */
+export function webRuntime(options: WebRuntimeOptions = {}): OrtRuntime {
+  const numThreads = options.numThreads ?? (isDeno() ? 1 : undefined);
+  return defineRuntime({
+    name: "onnxruntime-web",
+    devices: WEB_DEVICES,
+    load: async () => (await import("onnxruntime-web/webgpu")) as unknown as OrtModule,
+    env: {
+      ...(numThreads !== undefined ? { numThreads } : {}),
+      ...(options.wasmPaths !== undefined ? { wasmPaths: options.wasmPaths } : {}),
+    },
+    precheck(device) {
+      if (device === "webgpu" && !(globalThis.navigator && "gpu" in globalThis.navigator)) {
+        throw new Error("navigator.gpu is not available in this runtime");
+      }
+      if (typeof WebAssembly === "undefined") throw new Error("WebAssembly is not available");
+    },
+    executionProviders: (device) => [device === "webgpu" ? "webgpu" : "wasm"],
+  });
+}

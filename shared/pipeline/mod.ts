@@ -1,0 +1,32 @@
+/**
+ * The Stable Diffusion text-to-image pipeline, runtime-agnostic: prompt encoding, the denoising
+ * loop with classifier-free guidance, VAE decode, model loading from a manifest.
+ *
+ * @module
+ */
+
+export type {
+  GeneratedImage,
+  PipelineEvent,
+  PipelineTimings,
+  PromptEmbeddings,
+  PromptTokenizer,
+  SafetyChecker,
+  TextToImageOptions,
+  TextToImageRequest,
+  TextToImageResult,
+} from "./types.ts";
+export {
+  encodePrompt,
+  type EncodePromptOptions,
+  type PromptEncoderModels,
+} from "./encode_prompt.ts";
+export { textToImage } from "./text_to_image.ts";
+export { type LoadedPipeline, loadPipeline, type LoadPipelineOptions } from "./load.ts";
+export {
+  generate,
+  type GenerateOptions,
+  type GenerateParameters,
+  type GenerateRequest,
+  type GenerateResult,
+} from "./generate.ts";

@@ -1,0 +1,124 @@
+/**
+ * Types of the text-to-image pipeline: prompt embeddings, the request, progress events, the result
+ * and the optional safety-checker stage. Shared by the browser, the edge and the render worker.
+ *
+ * @module
+ */
+
+import type { ModelSession } from "../ort/mod.ts";
+
+/**
+ * Text-encoder outputs for one prompt and its negative prompt, each `[1, 77, dim]` row-major.
+ * The pipeline feeds the UNet `uncond` first, then `cond`, as diffusers does.
+ */
+export interface PromptEmbeddings {
+  cond: Float32Array;
+  uncond: Float32Array;
+  shape: [1, number, number];
+}
+
+/** What to generate. */
+export interface TextToImageRequest {
+  embeddings: PromptEmbeddings;
+  /** Scheduler class name or alias, e.g. `PNDMScheduler`, `euler_a`. */
+  scheduler: string;
+  /** The diffusers `scheduler_config.json` object, snake_case keys as shipped. */
+  schedulerConfig: Record<string, unknown>;
+  /** Denoising steps (`num_inference_steps`). */
+  steps: number;
+  /** Classifier-free guidance scale; `≤ 1` skips the unconditional pass. */
+  guidanceScale: number;
+  /** Seed of the torch-compatible generator; a random one when absent (always returned). */
+  seed?: number | bigint;
+  width: number;
+  height: number;
+  /** Images per prompt. @default {1} */
+  batchSize?: number;
+  /** DDIM-style eta, passed to schedulers that take it. */
+  eta?: number;
+}
+
+/** Milliseconds spent per stage of one `textToImage` call. */
+export interface PipelineTimings {
+  totalMs: number;
+  /** The denoising loop, UNet runs included. */
+  denoiseMs: number;
+  decodeMs: number;
+  /** Time inside `ModelSession.run` of the UNet. */
+  unetMs: number;
+  /** Time inside `ModelSession.run` of the VAE decoder. */
+  vaeMs: number;
+  /** Scheduler `scaleModelInput` + `step` and the guidance arithmetic. */
+  schedulerMs: number;
+}
+
+/** Progress of loading and generating, in the order events arrive. */
+export type PipelineEvent =
+  /** A model component finished loading (`loadPipeline`). */
+  | { type: "load"; component: string; loaded: number; total: number }
+  /** Initial latents are drawn (`seed` resolved); `total` denoising steps follow. */
+  | { type: "start"; seed: bigint; total: number; latents: Float32Array }
+  /** Denoising step `step` of `total` (1-based) finished; `latents` are the current latents. */
+  | { type: "step"; step: number; total: number; timestep: number; latents: Float32Array }
+  /** Denoising is over; the VAE decodes `images` images. */
+  | { type: "decode"; images: number }
+  /** The images are ready. */
+  | { type: "done"; seed: bigint; timings: PipelineTimings };
+
+/** One generated image. */
+export interface GeneratedImage {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** The VAE output `[3, height, width]` in about [-1, 1], when `returnSamples` was set. */
+  sample?: Float32Array;
+}
+
+/**
+ * An optional stage after decoding that flags unsafe images (diffusers' safety checker). Flagged
+ * images are replaced by black ones.
+ */
+export interface SafetyChecker {
+  check(
+    images: readonly GeneratedImage[],
+    options: { signal?: AbortSignal },
+  ): Promise<readonly boolean[]>;
+}
+
+/** Options of `textToImage`: the models and the host's hooks. */
+export interface TextToImageOptions {
+  unet: ModelSession;
+  vaeDecoder: ModelSession;
+  /** VAE latent scale; latents are divided by it before decoding (0.18215 for SD 1.x). */
+  scalingFactor: number;
+  /** Image pixels per latent pixel. @default {8} */
+  vaeScaleFactor?: number;
+  onProgress?(event: PipelineEvent): void;
+  /** Checked before every step; aborting stops within one step with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Keep the text embeddings on the device (a GPU buffer on WebGPU) for all steps.
+   * @default {true}
+   */
+  keepEmbeddingsOnDevice?: boolean;
+  /** Return each image's float VAE output too. @default {false} */
+  returnSamples?: boolean;
+  safetyChecker?: SafetyChecker;
+}
+
+/** What `textToImage` gives back. */
+export interface TextToImageResult {
+  images: GeneratedImage[];
+  /** The seed used (the request's, or the random one drawn). */
+  seed: bigint;
+  /** Final latents `[batch, channels, height/8, width/8]`, before VAE scaling. */
+  latents: Float32Array;
+  timings: PipelineTimings;
+  /** Per image, whether the safety checker flagged it; present only when one ran. */
+  nsfwContentDetected?: boolean[];
+}
+
+/** The part of a CLIP tokenizer the pipeline uses. */
+export interface PromptTokenizer {
+  inputIds(text: string, options?: { maxLength?: number; padTokenId?: number }): Int32Array;
+}

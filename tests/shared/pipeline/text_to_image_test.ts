@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import {
+  type PipelineEvent,
+  type PromptEmbeddings,
+  textToImage,
+  type TextToImageOptions,
+  type TextToImageRequest,
+} from "../../../shared/pipeline/mod.ts";
+import { readGolden } from "../../_npy.ts";
+import { maxAbsDiff, openReference, spySession } from "./_reference.ts";
+
+// One model for the whole file; onnxruntime-node frees it when the test process exits.
+const { pipeline } = await openReference(["cpu"]);
+const promptEmbeds = (await readGolden("e2e.prompt_embeds.npy")).data as Float32Array;
+const ROW = 77 * 32;
+const embeddings: PromptEmbeddings = {
+  uncond: promptEmbeds.slice(0, ROW),
+  cond: promptEmbeds.slice(ROW),
+  shape: [1, 77, 32],
+};
+
+function request(overrides: Partial<TextToImageRequest> = {}): TextToImageRequest {
+  return {
+    embeddings,
+    scheduler: "pndm",
+    schedulerConfig: pipeline.manifest.schedulerConfig,
+    steps: 4,
+    guidanceScale: 7.5,
+    seed: 42,
+    width: 64,
+    height: 64,
+    ...overrides,
+  };
+}
+
+function options(overrides: Partial<TextToImageOptions> = {}): TextToImageOptions {
+  return {
+    unet: pipeline.unet,
+    vaeDecoder: pipeline.vaeDecoder,
+    scalingFactor: 0.18215,
+    ...overrides,
+  };
+}
+
+Deno.test(
+  "textToImage() batches uncond and cond rows in one UNet run when the batch is dynamic",
+  async () => {
+    const { session, log } = spySession(pipeline.unet);
+    await textToImage(request(), options({ unet: session }));
+    // PNDM with 4 steps runs 5 timesteps (PLMS repeats the second).
+    assert.deepEqual(log.batches, [2, 2, 2, 2, 2]);
+    assert.ok(log.deviceFeeds.every((names) => names.join() === "encoder_hidden_states"));
+  },
+);
+
+Deno.test(
+  "textToImage() runs uncond and cond separately on a fixed-batch UNet with the same result",
+  async () => {
+    const dynamic = await textToImage(request(), options());
+    const { session: unet, log } = spySession(pipeline.unet, { fixedBatch: 1 });
+    const { session: vaeDecoder } = spySession(pipeline.vaeDecoder, { fixedBatch: 1 });
+    const fixed = await textToImage(request({ batchSize: 2 }), options({ unet, vaeDecoder }));
+    assert.deepEqual(log.batches, Array(5 * 4).fill(1));
+    assert.equal(fixed.images.length, 2);
+    const latentsDiff = maxAbsDiff(fixed.latents.subarray(0, 256), dynamic.latents);
+    assert.ok(latentsDiff <= 1e-4, `latents differ by ${latentsDiff}`);
+    assert.ok(maxAbsDiff(fixed.images[0]!.rgba, dynamic.images[0]!.rgba) <= 1);
+  },
+);
+
+Deno.test("textToImage() with guidanceScale ≤ 1 skips the unconditional rows", async () => {
+  const { session, log } = spySession(pipeline.unet);
+  const unguided = {
+    ...embeddings,
+    uncond: new Float32Array(ROW).fill(NaN),
+  };
+  const skipped = await textToImage(
+    request({ embeddings: unguided, guidanceScale: 1 }),
+    options({ unet: session }),
+  );
+  assert.deepEqual(log.batches, [1, 1, 1, 1, 1]);
+  assert.ok(skipped.latents.every(Number.isFinite));
+  // Just above 1 the guided formula is ≈ cond alone: the skip must agree with it.
+  const guided = await textToImage(request({ guidanceScale: 1 + 1e-7 }), options());
+  assert.ok(maxAbsDiff(skipped.latents, guided.latents) <= 1e-3);
+});
+
+Deno.test(
+  "textToImage() draws latents per image from one generator, like diffusers' batch",
+  async () => {
+    const single = await textToImage(request(), options());
+    const batch = await textToImage(request({ batchSize: 2 }), options());
+    assert.equal(batch.images.length, 2);
+    assert.ok(maxAbsDiff(batch.latents.subarray(0, 256), single.latents) <= 1e-4);
+    assert.ok(maxAbsDiff(batch.images[0]!.rgba, single.images[0]!.rgba) <= 1);
+    assert.ok(maxAbsDiff(batch.images[1]!.rgba, single.images[0]!.rgba) > 10);
+  },
+);
+
+Deno.test(
+  "textToImage() gives identical pixels for the same seed and draws a seed when absent",
+  async () => {
+    const { seed: _, ...unseeded } = request();
+    const first = await textToImage(unseeded, options());
+    assert.equal(typeof first.seed, "bigint");
+    const again = await textToImage(request({ seed: first.seed }), options());
+    assert.deepEqual(again.images[0]!.rgba, first.images[0]!.rgba);
+    const other = await textToImage(request({ seed: first.seed + 1n }), options());
+    assert.notDeepEqual(other.images[0]!.rgba, first.images[0]!.rgba);
+  },
+);
+
+Deno.test("textToImage() emits start, every step in order, decode and done", async () => {
+  const events: PipelineEvent[] = [];
+  const result = await textToImage(request(), options({ onProgress: (e) => events.push(e) }));
+  assert.deepEqual(events.map((e) => e.type), [
+    "start",
+    "step",
+    "step",
+    "step",
+    "step",
+    "step",
+    "decode",
+    "done",
+  ]);
+  const steps = events.filter((e) => e.type === "step");
+  assert.deepEqual(steps.map((e) => [e.step, e.total]), [[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]);
+  assert.deepEqual(steps.at(-1)!.latents, result.latents);
+  const done = events.at(-1)!;
+  assert.ok(done.type === "done" && done.seed === 42n);
+  assert.ok(result.timings.unetMs > 0 && result.timings.unetMs <= result.timings.totalMs);
+});
+
+Deno.test(
+  "textToImage() aborted from a progress handler stops before the next UNet run",
+  async () => {
+    const controller = new AbortController();
+    const { session, log } = spySession(pipeline.unet);
+    const seen: number[] = [];
+    await assert.rejects(
+      textToImage(
+        request({ steps: 10 }),
+        options({
+          unet: session,
+          signal: controller.signal,
+          onProgress: (e) => {
+            if (e.type !== "step") return;
+            seen.push(e.step);
+            if (e.step === 3) controller.abort();
+          },
+        }),
+      ),
+      (error: unknown) => error instanceof DOMException && error.name === "AbortError",
+    );
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.equal(log.batches.length, 3);
+  },
+);
+
+Deno.test(
+  "textToImage() aborted during a UNet run finishes that step only, with the signal's reason",
+  async () => {
+    const controller = new AbortController();
+    const reason = new Error("client went away");
+    const { session, log } = spySession(pipeline.unet, {
+      beforeRun: (index) => index === 4 && controller.abort(reason),
+    });
+    await assert.rejects(
+      textToImage(request({ steps: 10 }), options({ unet: session, signal: controller.signal })),
+      (error: unknown) => error === reason,
+    );
+    assert.equal(log.batches.length, 5);
+  },
+);
+
+Deno.test("textToImage() blacks out images a safety checker flags", async () => {
+  const result = await textToImage(
+    request({ batchSize: 2, steps: 2 }),
+    options({
+      safetyChecker: { check: (images) => Promise.resolve(images.map((_, i) => i === 1)) },
+    }),
+  );
+  assert.deepEqual(result.nsfwContentDetected, [false, true]);
+  assert.ok(result.images[0]!.rgba.some((v, i) => i % 4 !== 3 && v !== 0));
+  assert.ok(result.images[1]!.rgba.every((v, i) => v === (i % 4 === 3 ? 255 : 0)));
+});
+
+Deno.test("textToImage() rejects invalid requests with RangeError and TypeError", async () => {
+  await assert.rejects(textToImage(request({ width: 60 }), options()), /multiple of 8/);
+  await assert.rejects(textToImage(request({ steps: 0 }), options()), RangeError);
+  await assert.rejects(textToImage(request({ seed: -1 }), options()), /'seed'/);
+  await assert.rejects(textToImage(request({ guidanceScale: NaN }), options()), RangeError);
+  await assert.rejects(
+    textToImage(request({ embeddings: { ...embeddings, cond: new Float32Array(3) } }), options()),
+    TypeError,
+  );
+});
