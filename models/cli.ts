@@ -1,0 +1,325 @@
+/**
+ * `deno task models <command>`: the model registry from the command line. Commands: `list`,
+ * `build`, `pull`, `convert`, `verify`; `--help` on each. Environment (`SD_MODELS_DIR`, `HF_TOKEN`,
+ * `HF_ENDPOINT`) is read here, at the entry point, and passed down as options. Exit codes: 0 ok,
+ * 1 failure, 2 bad input (always one readable line on stderr, never a stack trace).
+ *
+ * @module
+ */
+
+import { convertDiffusers } from "./convert/mod.ts";
+import {
+  createPullReporter,
+  DownloadIntegrityError,
+  formatBytes,
+  HubPullError,
+  parseRepoRef,
+  pullModel,
+} from "./hub/mod.ts";
+import {
+  defaultCacheDir,
+  EMBEDDED_MODELS,
+  ensureEmbedded,
+  findModel,
+  listLocalModels,
+  ModelNotFoundError,
+  verifyModel,
+} from "./registry/mod.ts";
+
+/** What the CLI touches outside itself, injectable for tests. */
+export interface ModelsCliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** The environment variables the CLI reads (`SD_MODELS_DIR`, `HF_TOKEN`, `HF_ENDPOINT`). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Whether stderr is a terminal (one rewritten progress line instead of one line per file). */
+  stderrIsTerminal?: boolean;
+  /** @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+/** A bad command line: reported as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+const USAGE: Record<string, string> = {
+  "": `Usage: deno task models <command> [options]
+
+Commands:
+  list                       models in the cache (and the embedded ones)
+  build <id>                 build an embedded model (${Object.keys(EMBEDDED_MODELS).join(", ")})
+  pull <org/name[@rev]>      download an ONNX Stable Diffusion repo from the Hugging Face hub
+  convert <diffusers> <out>  convert a diffusers checkpoint folder to the ONNX layout
+  verify <id>                re-hash a model's files against its manifest
+
+Common options:
+  --cache-dir <dir>          model cache (default: $SD_MODELS_DIR or models/cache)
+  -h, --help                 help for a command
+
+Environment: SD_MODELS_DIR, HF_TOKEN (private/gated repos), HF_ENDPOINT (hub URL)`,
+  list: "Usage: deno task models list [--json] [--cache-dir <dir>]",
+  build: "Usage: deno task models build <id> [--force] [--cache-dir <dir>]\n" +
+    "  Builds the embedded model <id> into <cache-dir>/<id> (no network, a few seconds).",
+  pull: "Usage: deno task models pull <org/name[@revision]> [--retries <n>] [--cache-dir <dir>]\n" +
+    "  Downloads model_index.json, text_encoder/, unet/, vae_decoder/, vae_encoder/, tokenizer/\n" +
+    "  and scheduler/ into the Hugging Face cache layout, verified and resumable.",
+  convert: "Usage: deno task models convert <diffusers-dir> <out-dir> [--id <id>] " +
+    "[--license <name>] [--fp16] [--overwrite]",
+  verify: "Usage: deno task models verify <id> [--cache-dir <dir>]\n" +
+    "  <id>: tiny-sd, org/name[@revision], a folder name in the cache, or a path.",
+};
+
+interface Parsed {
+  positionals: string[];
+  flags: Map<string, string | true>;
+}
+
+/** The options of each command: `true` takes a value, `false` is a switch. */
+const OPTIONS: Record<string, Record<string, boolean>> = {
+  list: { json: false, "cache-dir": true },
+  build: { force: false, "cache-dir": true },
+  pull: { retries: true, "cache-dir": true },
+  convert: { id: true, license: true, fp16: false, overwrite: false },
+  verify: { "cache-dir": true },
+};
+
+function parseArgs(command: string, args: readonly string[]): Parsed {
+  const positionals: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "-h" || arg === "--help") {
+      flags.set("help", true);
+    } else if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = arg.slice(2, eq === -1 ? undefined : eq);
+      const takesValue = OPTIONS[command]![name];
+      if (takesValue === false && eq === -1) {
+        flags.set(name, true);
+      } else if (takesValue === true) {
+        const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
+        if (value === undefined || value === "") {
+          throw new UsageError(`Option '--${name}' needs a value`);
+        }
+        flags.set(name, value);
+      } else {
+        throw new UsageError(`Unknown option '${arg}' for '${command}' (see --help)`);
+      }
+    } else if (arg.startsWith("-") && arg !== "-") {
+      throw new UsageError(`Unknown option '${arg}' for '${command}' (see --help)`);
+    } else {
+      positionals.push(arg);
+    }
+  }
+  return { positionals, flags };
+}
+
+function expectPositionals(command: string, parsed: Parsed, names: string[]): string[] {
+  const got = parsed.positionals;
+  if (got.length < names.length) {
+    throw new UsageError(`'${command}' needs ${names.map((n) => `<${n}>`).join(" ")} (see --help)`);
+  }
+  if (got.length > names.length) {
+    throw new UsageError(`'${command}' takes ${names.length} argument(s), got '${got.join(" ")}'`);
+  }
+  return got;
+}
+
+function cacheDirOf(parsed: Parsed, io: ModelsCliIo): string {
+  const flag = parsed.flags.get("cache-dir");
+  return typeof flag === "string" ? flag : io.env.SD_MODELS_DIR || defaultCacheDir();
+}
+
+async function list(parsed: Parsed, io: ModelsCliIo): Promise<number> {
+  expectPositionals("list", parsed, []);
+  const cacheDir = cacheDirOf(parsed, io);
+  const entries = await listLocalModels({ cacheDir });
+  if (parsed.flags.has("json")) {
+    io.stdout(`${JSON.stringify(entries.map((e) => ({ ...e.manifest, id: e.id })), null, 2)}\n`);
+    return 0;
+  }
+  for (const entry of entries) {
+    const m = entry.manifest;
+    const size = Object.values(m.components).reduce(
+      (sum, c) => sum + (c ? c.model.bytes + (c.externalData?.bytes ?? 0) : 0),
+      0,
+    );
+    io.stdout(
+      `${entry.id}  ${entry.kind}  ${m.family}  ${m.defaults.width}x${m.defaults.height}  ` +
+        `${formatBytes(size)}  ${entry.root}\n`,
+    );
+  }
+  for (const id of Object.keys(EMBEDDED_MODELS)) {
+    if (!entries.some((e) => e.id === id)) io.stdout(`${id}  embedded  (built on first use)\n`);
+  }
+  return 0;
+}
+
+async function build(parsed: Parsed, io: ModelsCliIo): Promise<number> {
+  const [id] = expectPositionals("build", parsed, ["id"]);
+  const model = EMBEDDED_MODELS[id!];
+  if (!model) {
+    throw new UsageError(
+      `Cannot build '${id}': embedded models are ${Object.keys(EMBEDDED_MODELS).join(", ")}`,
+    );
+  }
+  const dir = `${cacheDirOf(parsed, io)}/${id}`;
+  const started = performance.now();
+  await ensureEmbedded(model, dir, {
+    force: parsed.flags.has("force"),
+    onProgress: (event) => event.stage !== "done" && io.stderr(`  wrote ${event.stage}\n`),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  io.stdout(`${id} ready in ${dir} (${seconds}s)\n`);
+  return 0;
+}
+
+async function pull(parsed: Parsed, io: ModelsCliIo): Promise<number> {
+  const [ref] = expectPositionals("pull", parsed, ["org/name[@revision]"]);
+  parseRepoRef(ref!);
+  const retries = parsed.flags.get("retries");
+  if (retries !== undefined && !/^\d{1,2}$/.test(String(retries))) {
+    throw new UsageError(
+      `Option '--retries' must be an integer in [0, 99]: current value is '${retries}'`,
+    );
+  }
+  const token = io.env.HF_TOKEN || undefined;
+  if (token !== undefined && !token.startsWith("hf_")) {
+    throw new UsageError("HF_TOKEN must be a Hugging Face access token starting with 'hf_'");
+  }
+  const endpoint = io.env.HF_ENDPOINT || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
+    throw new UsageError(`HF_ENDPOINT must be an http(s) URL: current value is '${endpoint}'`);
+  }
+  const result = await pullModel(ref!, {
+    cacheDir: cacheDirOf(parsed, io),
+    ...(endpoint ? { hubUrl: endpoint } : {}),
+    ...(token ? { accessToken: token } : {}),
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+    ...(retries !== undefined ? { retries: Number(retries) } : {}),
+    onProgress: createPullReporter({
+      write: io.stderr,
+      ...(io.stderrIsTerminal ? { terminal: true } : {}),
+    }),
+  });
+  io.stdout(
+    `${result.repo}@${result.commit} ready in ${result.root} ` +
+      `(${formatBytes(result.downloadedBytes)} downloaded)\n`,
+  );
+  return 0;
+}
+
+async function convert(parsed: Parsed, io: ModelsCliIo): Promise<number> {
+  const [src, out] = expectPositionals("convert", parsed, ["diffusers-dir", "out-dir"]);
+  const id = parsed.flags.get("id");
+  const license = parsed.flags.get("license");
+  const manifest = await convertDiffusers(src!, out!, {
+    ...(typeof id === "string" ? { id } : {}),
+    ...(typeof license === "string" ? { license } : {}),
+    ...(parsed.flags.has("fp16") ? { weightDType: "float16" as const } : {}),
+    overwrite: parsed.flags.has("overwrite"),
+    onProgress: (event) => io.stderr(`  wrote ${event.path}\n`),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  io.stdout(`converted '${src}' to '${out}' (model id ${manifest.id})\n`);
+  return 0;
+}
+
+async function verify(parsed: Parsed, io: ModelsCliIo): Promise<number> {
+  const [id] = expectPositionals("verify", parsed, ["id"]);
+  const { root, manifest } = await findModel(id!, { cacheDir: cacheDirOf(parsed, io) });
+  const result = await verifyModel(root, manifest, {
+    onFile: (check) => {
+      const detail = check.status === "ok"
+        ? formatBytes(check.expected.bytes)
+        : check.status === "size-mismatch"
+        ? `${check.actual?.bytes} bytes, expected ${check.expected.bytes}`
+        : check.status === "hash-mismatch"
+        ? `sha256 ${check.actual?.sha256}, expected ${check.expected.sha256}`
+        : "";
+      io.stdout(`${check.status.padEnd(13)} ${check.path}  ${detail}\n`);
+    },
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const bad = result.files.filter((f) => f.status !== "ok").length;
+  io.stdout(bad === 0 ? `${id}: all ${result.files.length} files ok\n` : `${id}: ${bad} bad\n`);
+  return bad === 0 ? 0 : 1;
+}
+
+const COMMANDS: Record<string, (parsed: Parsed, io: ModelsCliIo) => Promise<number>> = {
+  list,
+  build,
+  pull,
+  convert,
+  verify,
+};
+
+/** Errors caused by what the user typed (a wrong name, a missing token): exit code 2. */
+function isBadInput(error: unknown): boolean {
+  if (error instanceof HubPullError) {
+    return error.status === 401 || error.status === 403 || error.status === 404;
+  }
+  if (error instanceof DownloadIntegrityError) return false;
+  return error instanceof UsageError || error instanceof TypeError ||
+    error instanceof RangeError || error instanceof ModelNotFoundError;
+}
+
+/**
+ * Runs the CLI on `args`; resolves to the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await main(["pull", "org/name"], { stdout, stderr, env: Deno.env.toObject() }));
+ * ```
+ */
+export async function main(args: readonly string[], io: ModelsCliIo): Promise<number> {
+  const [command = "", ...rest] = args;
+  try {
+    if (command === "" || command === "-h" || command === "--help" || command === "help") {
+      io.stdout(`${USAGE[""]}\n`);
+      return command === "" ? 2 : 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) {
+      throw new UsageError(
+        `Unknown command '${command}' (expected ${Object.keys(COMMANDS).join(", ")})`,
+      );
+    }
+    const parsed = parseArgs(command, rest);
+    if (parsed.flags.has("help")) {
+      io.stdout(`${USAGE[command]}\n`);
+      return 0;
+    }
+    return await run(parsed, io);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") {
+      io.stderr("error: interrupted\n");
+      return 130;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`error: ${message.split("\n")[0]}\n`);
+    return isBadInput(error) ? 2 : 1;
+  }
+}
+
+if (import.meta.main) {
+  const controller = new AbortController();
+  Deno.addSignalListener("SIGINT", () => controller.abort());
+  const encoder = new TextEncoder();
+  const code = await main(Deno.args, {
+    stdout: (text) => Deno.stdout.writeSync(encoder.encode(text)),
+    stderr: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    env: {
+      SD_MODELS_DIR: Deno.env.get("SD_MODELS_DIR"),
+      HF_TOKEN: Deno.env.get("HF_TOKEN"),
+      HF_ENDPOINT: Deno.env.get("HF_ENDPOINT"),
+    },
+    stderrIsTerminal: Deno.stderr.isTerminal(),
+    signal: controller.signal,
+  });
+  Deno.exit(code);
+}

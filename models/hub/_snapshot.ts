@@ -1,0 +1,90 @@
+/**
+ * Which files of a hub repository make up a runnable ONNX Stable Diffusion model, and how a
+ * snapshot path points at its blob. Folder-private.
+ *
+ * @module
+ */
+
+import type { ListFileEntry } from "@huggingface/hub";
+import { checkRelativePath, dirname } from "../registry/_files.ts";
+import type { ExpectedFile } from "./_download.ts";
+
+/** Folders of the standard ONNX layout that the pipeline reads. */
+const FOLDERS = [
+  "text_encoder/",
+  "unet/",
+  "vae_decoder/",
+  "vae_encoder/",
+  "tokenizer/",
+  "scheduler/",
+];
+
+/** Files without which the model cannot run. */
+const REQUIRED = [
+  "model_index.json",
+  "text_encoder/model.onnx",
+  "unet/model.onnx",
+  "vae_decoder/model.onnx",
+  "tokenizer/vocab.json",
+  "tokenizer/merges.txt",
+  "scheduler/scheduler_config.json",
+];
+
+/**
+ * Picks the files to download from a recursive tree listing and says how to check each one.
+ * Throws a `TypeError` naming the missing files when the repository is not an ONNX SD layout.
+ */
+export function selectFiles(entries: readonly ListFileEntry[], label: string): ExpectedFile[] {
+  const files: ExpectedFile[] = [];
+  for (const entry of entries) {
+    if (entry.type !== "file") continue;
+    const path = entry.path;
+    if (path !== "model_index.json" && !FOLDERS.some((folder) => path.startsWith(folder))) continue;
+    checkRelativePath(path);
+    if (entry.lfs) {
+      files.push({ path, size: entry.lfs.size, algorithm: "sha256", hash: entry.lfs.oid });
+    } else if (entry.oid) {
+      files.push({ path, size: entry.size, algorithm: "git-sha1", hash: entry.oid });
+    } else {
+      throw new TypeError(`Cannot pull '${label}': the hub lists no hash for '${path}'`);
+    }
+  }
+  const missing = REQUIRED.filter((path) => !files.some((file) => file.path === path));
+  if (missing.length > 0) {
+    throw new TypeError(
+      `Cannot pull '${label}': it is not an ONNX Stable Diffusion layout, ${missing.join(", ")} ` +
+        `missing (for a diffusers PyTorch checkpoint, download it and run 'deno task models ` +
+        `convert')`,
+    );
+  }
+  for (const file of files) {
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(file.hash)) {
+      throw new TypeError(`Cannot pull '${label}': '${file.path}' has a malformed hash`);
+    }
+  }
+  return files;
+}
+
+/**
+ * Makes `pointer` (a snapshot path) refer to `blob`: a relative symlink like the hub cache,
+ * or a copy where symlinks are not allowed. Replaces an existing pointer atomically.
+ */
+export async function linkSnapshotFile(blob: string, pointer: string): Promise<void> {
+  const folder = dirname(pointer);
+  await Deno.mkdir(folder, { recursive: true });
+  const storage = dirname(dirname(blob));
+  const depth = folder.slice(storage.length + 1).split("/").length;
+  const target = `${"../".repeat(depth)}blobs/${blob.slice(blob.lastIndexOf("/") + 1)}`;
+  const temp = `${pointer}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    try {
+      await Deno.symlink(target, temp);
+    } catch {
+      await Deno.copyFile(blob, temp);
+    }
+    await Deno.rename(temp, pointer);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Builds a {@linkcode ModelManifest} from a model folder in the standard diffusers/optimum ONNX
+ * layout (`model_index.json`, `text_encoder/`, `unet/`, `vae_decoder/`, optional `vae_encoder/`,
+ * `tokenizer/`, `scheduler/`): every file is hashed, I/O specs come from the ONNX graphs
+ * themselves, and dimensions and defaults from the shipped configs.
+ *
+ * @module
+ */
+
+import type {
+  ComponentManifest,
+  ComponentName,
+  ModelFile,
+  ModelManifest,
+  TensorSpec,
+} from "../../shared/manifest.ts";
+import { describeFile, exists, joinPath, readJsonIfExists } from "./_files.ts";
+import { readOnnxInfo } from "./onnx_io.ts";
+
+/** Options of {@linkcode buildManifest}. */
+export interface BuildManifestOptions {
+  /** Registry id of the model, e.g. `tiny-sd` or `org/name`. */
+  id: string;
+  /** License of the weights. @default {"unknown"} */
+  license?: string;
+  description?: string;
+  /** Hub repository and commit the files came from. */
+  source?: { repo: string; revision: string };
+  /** @default {"sd2" when the text embeddings are 1024 wide, else "sd1"} */
+  family?: ModelManifest["family"];
+  /** Overrides of the generation defaults (the rest come from the configs). */
+  defaults?: Partial<ModelManifest["defaults"]>;
+  /** @default {the VAE config's `scaling_factor`, else 0.18215} */
+  scalingFactor?: number;
+  /** sha256 of files already verified (e.g. against the hub's LFS oid), by path: not re-read. */
+  hashes?: Readonly<Record<string, string>>;
+  signal?: AbortSignal;
+}
+
+/** The I/O names each network must have to be driven by the pipeline. */
+const REQUIRED_IO: Record<ComponentName, { inputs: string[]; outputs: string[] }> = {
+  text_encoder: { inputs: ["input_ids"], outputs: ["last_hidden_state"] },
+  unet: { inputs: ["sample", "timestep", "encoder_hidden_states"], outputs: ["out_sample"] },
+  vae_decoder: { inputs: ["latent_sample"], outputs: ["sample"] },
+  vae_encoder: { inputs: ["sample"], outputs: ["latent_sample"] },
+  safety_checker: { inputs: [], outputs: [] },
+};
+
+const OPTIONAL_COMPONENTS = ["vae_encoder", "safety_checker"] as const;
+
+function checkIo(name: ComponentName, path: string, inputs: TensorSpec[], outputs: TensorSpec[]) {
+  const required = REQUIRED_IO[name];
+  for (
+    const [kind, specs, names] of [
+      ["input", inputs, required.inputs],
+      ["output", outputs, required.outputs],
+    ] as const
+  ) {
+    for (const wanted of names) {
+      if (!specs.some((spec) => spec.name === wanted)) {
+        const found = specs.map((spec) => spec.name).join(", ") || "none";
+        throw new TypeError(
+          `Cannot use '${path}' as the ${name}: it has no ${kind} '${wanted}' (found ${found})`,
+        );
+      }
+    }
+  }
+}
+
+type Describe = (path: string) => Promise<ModelFile>;
+
+async function readComponent(
+  root: string,
+  name: ComponentName,
+  describe: Describe,
+): Promise<ComponentManifest> {
+  const path = `${name}/model.onnx`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(joinPath(root, path));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new TypeError(`Cannot build the manifest of '${root}': '${path}' is missing`);
+    }
+    throw error;
+  }
+  const info = readOnnxInfo(bytes);
+  checkIo(name, path, info.inputs, info.outputs);
+  const component: ComponentManifest = {
+    model: await describe(path),
+    inputs: info.inputs,
+    outputs: info.outputs,
+  };
+  if (info.externalData.length > 1) {
+    throw new TypeError(
+      `Cannot use '${path}': its weights are split over ${info.externalData.length} external ` +
+        `data files, and one file (model.onnx_data) is supported`,
+    );
+  }
+  const location = info.externalData[0];
+  if (location !== undefined) {
+    if (location.includes("/") || location.startsWith(".")) {
+      throw new TypeError(`Cannot use '${path}': external data location '${location}' is unsafe`);
+    }
+    component.externalData = await describe(`${name}/${location}`);
+  }
+  return component;
+}
+
+function numberAt(config: Record<string, unknown> | null, key: string): number | undefined {
+  const value = config?.[key];
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+function lastDim(specs: TensorSpec[], name: string): number | undefined {
+  const shape = specs.find((spec) => spec.name === name)?.shape;
+  const dim = shape?.[shape.length - 1];
+  return typeof dim === "number" ? dim : undefined;
+}
+
+/**
+ * Reads the model folder `root` and returns its manifest (it does not write it).
+ *
+ * @example Manifest of a downloaded ONNX export
+ * ```ts ignore
+ * const manifest = await buildManifest("/models/sd15-onnx", { id: "sd15", license: "openrail" });
+ * manifest.components.unet.inputs; // [{ name: "sample", dtype: "float32", shape: [...] }, ...]
+ * ```
+ */
+export async function buildManifest(
+  root: string,
+  options: BuildManifestOptions,
+): Promise<ModelManifest> {
+  const { signal } = options;
+  const describe: Describe = (path) =>
+    describeFile(root, path, { signal, sha256: options.hashes?.[path] });
+  const read = (path: string) => readJsonIfExists(joinPath(root, path));
+  const schedulerConfig = await read("scheduler/scheduler_config.json");
+  if (schedulerConfig === null) {
+    throw new TypeError(
+      `Cannot build the manifest of '${root}': 'scheduler/scheduler_config.json' is missing`,
+    );
+  }
+  const vaeConfig = (await read("vae_decoder/config.json")) ?? (await read("vae/config.json"));
+  const unetConfig = await read("unet/config.json");
+  const textConfig = await read("text_encoder/config.json");
+  const tokenizerConfig = await read("tokenizer/tokenizer_config.json");
+
+  const textEncoder = await readComponent(root, "text_encoder", describe);
+  const unet = await readComponent(root, "unet", describe);
+  const vaeDecoder = await readComponent(root, "vae_decoder", describe);
+  const components: ModelManifest["components"] = {
+    text_encoder: textEncoder,
+    unet,
+    vae_decoder: vaeDecoder,
+  };
+  for (const name of OPTIONAL_COMPONENTS) {
+    if (await exists(joinPath(root, `${name}/model.onnx`))) {
+      components[name] = await readComponent(root, name, describe);
+    }
+  }
+
+  const embeddingDim = lastDim(textEncoder.outputs, "last_hidden_state") ??
+    lastDim(unet.inputs, "encoder_hidden_states") ?? numberAt(textConfig, "hidden_size");
+  if (embeddingDim === undefined) {
+    throw new TypeError(
+      `Cannot build the manifest of '${root}': the text embedding width is not in the graphs ` +
+        `nor in 'text_encoder/config.json'`,
+    );
+  }
+  const sampleChannels = unet.inputs.find((spec) => spec.name === "sample")?.shape[1];
+  const latentChannels = typeof sampleChannels === "number"
+    ? sampleChannels
+    : numberAt(unetConfig, "in_channels") ?? numberAt(vaeConfig, "latent_channels") ?? 4;
+  const blocks = vaeConfig?.block_out_channels;
+  const vaeScaleFactor = Array.isArray(blocks) && blocks.length > 0 ? 2 ** (blocks.length - 1) : 8;
+  const sampleSize = numberAt(unetConfig, "sample_size");
+  const size = sampleSize === undefined ? (embeddingDim === 1024 ? 768 : 512) : sampleSize *
+    vaeScaleFactor;
+  const maxLength = numberAt(tokenizerConfig, "model_max_length");
+  const className = schedulerConfig._class_name;
+
+  const manifest: ModelManifest = {
+    id: options.id,
+    family: options.family ?? (embeddingDim === 1024 ? "sd2" : "sd1"),
+    license: options.license ?? "unknown",
+    ...(options.description === undefined ? {} : { description: options.description }),
+    ...(options.source === undefined ? {} : { source: options.source }),
+    components,
+    tokenizer: {
+      vocab: await describe("tokenizer/vocab.json"),
+      merges: await describe("tokenizer/merges.txt"),
+      maxLength: maxLength !== undefined && maxLength <= 4096
+        ? maxLength
+        : numberAt(textConfig, "max_position_embeddings") ?? 77,
+    },
+    embeddingDim,
+    latentChannels,
+    scalingFactor: options.scalingFactor ?? numberAt(vaeConfig, "scaling_factor") ?? 0.18215,
+    vaeScaleFactor,
+    defaults: {
+      steps: 25,
+      guidanceScale: 7.5,
+      width: size,
+      height: size,
+      scheduler: typeof className === "string" ? className : "PNDMScheduler",
+      ...options.defaults,
+    },
+    schedulerConfig,
+  };
+  return manifest;
+}

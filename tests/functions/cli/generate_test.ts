@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { type GenerateCliIo, main } from "../../../functions/cli/generate.ts";
+import { readPngParameters } from "../../../shared/image/mod.ts";
+
+function captureIo(): GenerateCliIo & { out: string; err: string; files: Map<string, Uint8Array> } {
+  const io = {
+    out: "",
+    err: "",
+    files: new Map<string, Uint8Array>(),
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+    stderrIsTerminal: false,
+    writeFile: (path: string, bytes: Uint8Array) => {
+      io.files.set(path, bytes);
+      return Promise.resolve();
+    },
+  };
+  return io;
+}
+
+Deno.test("generate --help prints the usage and exits 0", async () => {
+  const io = captureIo();
+  assert.equal(await main(["--help"], io), 0);
+  assert.match(io.out, /^Generate an image from a prompt/);
+  assert.match(io.out, /--scheduler <name>/);
+  assert.equal(io.err, "");
+});
+
+Deno.test("generate reports bad flags and unknown schedulers in one line, exit 2", async () => {
+  for (
+    const args of [
+      ["a cat", "--steps", "many"],
+      ["a cat", "--scheduler", "warp_drive"],
+      ["a cat", "--frobnicate"],
+    ]
+  ) {
+    const io = captureIo();
+    assert.equal(await main(args, io), 2, args.join(" "));
+    assert.match(io.err, /^error: [^\n]+\n$/);
+    assert.equal(io.files.size, 0);
+  }
+});
+
+Deno.test("deno task generate exits 2 on a bad flag without a stack trace", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "functions/cli/generate.ts", "a cat", "--size", "65"],
+    cwd: new URL("../../../", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 2);
+  assert.equal(stderr, "error: --size must be a multiple of 8: got '65'\n");
+});
+
+Deno.test("generate writes a seeded PNG whose parameters chunk records the request", async () => {
+  const run = async () => {
+    const io = captureIo();
+    const code = await main([
+      "a photo of a cat",
+      "--seed",
+      "42",
+      "--steps",
+      "3",
+      "--scheduler",
+      "euler_a",
+      "--guidance",
+      "7.5",
+      "--size",
+      "64",
+      "--negative",
+      "blurry",
+      "--device",
+      "cpu",
+      "--out",
+      "cat.png",
+    ], io);
+    assert.equal(code, 0, io.err);
+    return io;
+  };
+  const io = await run();
+  assert.match(io.out, /^wrote cat\.png \(64x64, seed 42, euler_a, 3 steps, [\d.]+s on cpu\)\n$/);
+  assert.match(io.err, /step 3\/3/);
+  const png = io.files.get("cat.png")!;
+  const parameters = readPngParameters(png);
+  assert.ok(parameters !== null);
+  assert.match(parameters, /^a photo of a cat\nNegative prompt: blurry\n/);
+  assert.match(parameters, /Steps: 3/);
+  assert.match(parameters, /Seed: 42/);
+  assert.match(parameters, /Size: 64x64/);
+  assert.match(parameters, /CFG scale: 7\.5/);
+  const again = await run();
+  assert.deepEqual(again.files.get("cat.png"), png, "same seed, same PNG bytes");
+});

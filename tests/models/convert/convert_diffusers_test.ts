@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { convertDiffusers } from "../../../models/convert/mod.ts";
+import { verifyModel } from "../../../models/registry/mod.ts";
+import { initializerBytes } from "../registry/_onnx.ts";
+import { type Component, type Tensors, writeCheckpoint } from "./_checkpoint.ts";
+
+/** Which ONNX files hold each checkpoint's tensors. */
+const NETWORKS: Record<Component, string[]> = {
+  unet: ["unet"],
+  vae: ["vae_decoder", "vae_encoder"],
+  text_encoder: ["text_encoder"],
+};
+
+async function withDirs(body: (src: string, work: string) => Promise<void>): Promise<void> {
+  const work = await Deno.makeTempDir({ prefix: "convert-" });
+  try {
+    await body(`${work}/diffusers`, work);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+async function entries(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  return names.sort();
+}
+
+function bytesOf(data: Float32Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+Deno.test("convertDiffusers() round trip: every safetensors tensor is an identical ONNX initializer", async () => {
+  await withDirs(async (src, work) => {
+    const written = await writeCheckpoint(src);
+    const manifest = await convertDiffusers(src, `${work}/onnx`, { id: "round-trip" });
+    for (const [component, tensors] of Object.entries(written) as [Component, Tensors][]) {
+      const initializers = new Map<string, Uint8Array>();
+      for (const network of NETWORKS[component]) {
+        const model = await Deno.readFile(`${work}/onnx/${network}/model.onnx`);
+        for (const [name, bytes] of initializerBytes(model)) initializers.set(name, bytes);
+      }
+      for (const [name, tensor] of Object.entries(tensors)) {
+        assert.deepEqual(initializers.get(name), bytesOf(tensor.data), `${component}: ${name}`);
+      }
+    }
+    assert.equal(manifest.id, "round-trip");
+    assert.equal((await verifyModel(`${work}/onnx`, manifest)).ok, true);
+    assert.deepEqual(await entries(`${work}/onnx`), [
+      "manifest.json",
+      "model_index.json",
+      "scheduler",
+      "text_encoder",
+      "tokenizer",
+      "unet",
+      "vae_decoder",
+      "vae_encoder",
+    ]);
+    const index = JSON.parse(await Deno.readTextFile(`${work}/onnx/model_index.json`));
+    assert.equal(index._class_name, "OnnxStableDiffusionPipeline");
+    assert.deepEqual(index.unet, ["diffusers", "OnnxRuntimeModel"]);
+  });
+});
+
+async function rejectsNaming(
+  edit: (component: Component, tensors: Tensors) => void,
+  pattern: RegExp,
+): Promise<void> {
+  await withDirs(async (src, work) => {
+    await writeCheckpoint(src, edit);
+    await assert.rejects(convertDiffusers(src, `${work}/onnx`), pattern);
+    // Nothing at the output path, no staging folder left behind.
+    assert.deepEqual(await entries(work), ["diffusers"]);
+  });
+}
+
+Deno.test("convertDiffusers() names a tensor missing from the checkpoint", async () => {
+  await rejectsNaming(
+    (component, tensors) => {
+      if (component === "unet") delete tensors["mid_block.attentions.0.proj_out.weight"];
+    },
+    /Cannot convert 'unet' to unet: .*'mid_block\.attentions\.0\.proj_out\.weight'/,
+  );
+});
+
+Deno.test("convertDiffusers() names a mis-shaped tensor and both shapes", async () => {
+  await rejectsNaming(
+    (component, tensors) => {
+      if (component === "text_encoder") {
+        tensors["text_model.final_layer_norm.weight"] = { shape: [31], data: new Float32Array(31) };
+      }
+    },
+    /text_model\.final_layer_norm\.weight.*\[31\].*\[32\]/,
+  );
+});
+
+Deno.test("convertDiffusers() names tensors the architecture does not use", async () => {
+  await rejectsNaming(
+    (component, tensors) => {
+      if (component === "vae") {
+        tensors["decoder.extra_block.weight"] = { shape: [2], data: new Float32Array(2) };
+      }
+    },
+    /Cannot convert 'vae': 1 tensor\(s\) of .* are not used .*'decoder\.extra_block\.weight'/,
+  );
+});
+
+Deno.test("convertDiffusers() accepts legacy VAE attention names and 1×1-conv shapes", async () => {
+  const legacy: [string, string][] = [
+    ["to_q", "query"],
+    ["to_k", "key"],
+    ["to_v", "value"],
+    ["to_out.0", "proj_attn"],
+  ];
+  await withDirs(async (src, work) => {
+    const written = await writeCheckpoint(src, (component, tensors) => {
+      if (component === "text_encoder") {
+        tensors["text_model.embeddings.position_ids"] = {
+          shape: [1, 77],
+          data: new Float32Array(77),
+        };
+      }
+      if (component !== "vae") return;
+      for (const [name, tensor] of Object.entries(tensors)) {
+        for (const [current, old] of legacy) {
+          if (!name.includes(`.attentions.0.${current}.`)) continue;
+          delete tensors[name];
+          const renamed = name.replace(`.${current}.`, `.${old}.`);
+          const shape = tensor.shape.length === 2 ? [...tensor.shape, 1, 1] : tensor.shape;
+          tensors[renamed] = { shape, data: tensor.data };
+        }
+      }
+    });
+    await convertDiffusers(src, `${work}/onnx`);
+    const decoder = initializerBytes(await Deno.readFile(`${work}/onnx/vae_decoder/model.onnx`));
+    const q = written.vae["decoder.mid_block.attentions.0.query.weight"]!;
+    assert.deepEqual(decoder.get("decoder.mid_block.attentions.0.to_q.weight"), bytesOf(q.data));
+  });
+});
+
+Deno.test("convertDiffusers() explains a missing folder, a pickle checkpoint and an existing output", async () => {
+  await withDirs(async (src, work) => {
+    await writeCheckpoint(src);
+    await Deno.rename(`${src}/text_encoder/model.safetensors`, `${src}/text_encoder/model.bin`);
+    await assert.rejects(
+      convertDiffusers(src, `${work}/onnx`),
+      /'text_encoder\/model\.safetensors' is missing \(only \.safetensors is read; 'text_encoder\/model\.bin' is a pickle\)/,
+    );
+    await assert.rejects(convertDiffusers(`${work}/nope`, `${work}/onnx`), /is not a directory/);
+    await Deno.mkdir(`${work}/taken`);
+    await assert.rejects(
+      convertDiffusers(src, `${work}/taken`),
+      /already exists \(pass --overwrite\)/,
+    );
+  });
+});
