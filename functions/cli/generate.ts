@@ -30,10 +30,7 @@ export interface GenerateCliIo {
 
 function checkScheduler(args: GenerateArgs): void {
   if (args.scheduler === undefined) return;
-  // The registry exposes its names as a function; tolerate a plain list as well.
-  const names: unknown = schedulerNames;
-  const list: unknown = typeof names === "function" ? names() : names;
-  const known = Array.isArray(list) ? list.map(String) : [];
+  const known = schedulerNames();
   if (!known.includes(args.scheduler)) {
     throw new UsageError(
       `--scheduler '${args.scheduler}' is unknown: expected one of ${known.join(", ")}`,

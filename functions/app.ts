@@ -1,0 +1,98 @@
+/**
+ * The Hono edge app, built from injected services by {@linkcode createApp}. Only Web-standard
+ * APIs are used here and below (routes, middleware), so the app runs under `deno serve`, Deno
+ * Deploy or any fetch-handler host; runtime specifics (files, Redis, onnxruntime, workers) are
+ * services built in `main.ts`.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { logger } from "hono/logger";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./middleware/context.ts";
+import { keyCors } from "./middleware/cors.ts";
+import { ApiError, createErrorHandler, notFoundHandler } from "./middleware/errors.ts";
+import type { RouteDeps } from "./routes/_deps.ts";
+import { clientRoutes } from "./routes/client.ts";
+import { encodeRoutes } from "./routes/encode.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { imageRoutes } from "./routes/images.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { sdapiRoutes } from "./routes/sdapi.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+
+/** Services the app is built from. */
+export interface AppDeps extends Omit<RouteDeps, "randomSeed" | "now" | "staticFiles"> {
+  /** The built browser client. @default null (client routes answer 404) */
+  staticFiles?: RouteDeps["staticFiles"];
+  /** Draws a seed when the caller gives none. @default a uniform 32-bit seed from WebCrypto */
+  randomSeed?: () => bigint;
+  /** Clock in milliseconds. @default Date.now */
+  now?: () => number;
+  /** Request log and unexpected-error sink. @default console */
+  log?: { info(line: string): void; error(message: string, error: unknown): void };
+}
+
+/**
+ * Builds the edge app.
+ *
+ * @example Usage
+ * ```ts
+ * const app = createApp({ config, keys, tokens, limiter, catalog, encoder, queue, schedulers });
+ * Deno.serve(app.fetch);
+ * ```
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const routeDeps: RouteDeps = {
+    ...deps,
+    staticFiles: deps.staticFiles ?? null,
+    randomSeed: deps.randomSeed ?? randomSeed32,
+    now: deps.now ?? Date.now,
+  };
+  const log = deps.log ?? { info: (line: string) => console.log(line), error: console.error };
+  const app = new Hono<AppEnv>();
+  app.onError(createErrorHandler({ log: log.error }));
+  app.notFound(notFoundHandler);
+
+  app.use("*", requestId());
+  if (deps.config.logRequests) app.use("*", logger((line) => log.info(line)));
+  app.use(
+    "*",
+    secureHeaders({
+      // Embeds load /embed.js and model files from other sites.
+      crossOriginResourcePolicy: "cross-origin",
+      crossOriginOpenerPolicy: "same-origin",
+    }),
+  );
+  app.use("*", keyCors({ keys: deps.keys, allowedOrigins: deps.config.allowedOrigins }));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(
+          413,
+          "request_too_large",
+          `The request body is larger than ${deps.config.maxBodyBytes} bytes`,
+        );
+      },
+    }),
+  );
+
+  app.route("/healthz", healthRoutes(routeDeps));
+  app.route("/v1/models", modelRoutes(routeDeps));
+  app.route("/v1/encode", encodeRoutes(routeDeps));
+  app.route("/v1/images", imageRoutes(routeDeps));
+  app.route("/v1/jobs", jobRoutes(routeDeps));
+  app.route("/v1/tokens", tokenRoutes(routeDeps));
+  app.route("/sdapi/v1", sdapiRoutes(routeDeps));
+  app.route("/", clientRoutes(routeDeps));
+  return app;
+}
+
+function randomSeed32(): bigint {
+  return BigInt(crypto.getRandomValues(new Uint32Array(1))[0]!);
+}

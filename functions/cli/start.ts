@@ -1,0 +1,47 @@
+/**
+ * `deno task start`: the whole system in one process on the configured models (the embedded
+ * `tiny-sd` by default): the edge app on `PORT` plus `SD_WORKERS` in-process render workers.
+ * On first run it creates a development secret key and a publishable key for
+ * `http://localhost:<port>` and prints them with the URL.
+ *
+ * @module
+ */
+import { createApp } from "../app.ts";
+import { ConfigError, parseConfig } from "../config.ts";
+import { ensureDevelopmentKeys } from "../services/dev_keys.ts";
+import { createRuntime } from "../services/runtime.ts";
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = parseConfig(Deno.env.toObject());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const runtime = await createRuntime(config);
+  const app = createApp(runtime.deps);
+  const lines = await ensureDevelopmentKeys(runtime.deps.keys, config.port);
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: ({ port }) => {
+      const url = `http://localhost:${port}`;
+      console.log(`sd-edge listening on ${url}  (models: ${config.models.join(", ")})`);
+      for (const line of lines) console.log(line);
+      console.log(`Try: curl -H "Authorization: Bearer <secret key>" ${url}/v1/models`);
+    },
+  }, app.fetch);
+  const stop = async () => {
+    await server.shutdown();
+    await runtime.close();
+  };
+  Deno.addSignalListener("SIGINT", () => void stop().then(() => Deno.exit(0)));
+  await server.finished;
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());

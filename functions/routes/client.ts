@@ -1,0 +1,48 @@
+/**
+ * The browser client, served from the built bundle (`client/dist/`): the demo page at `/`,
+ * `/embed.js`, `/sdk.js` and onnxruntime-web's files under `/ort/`. When the bundle is missing
+ * the routes answer 404 in the error shape, saying how to build it.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { etag } from "hono/etag";
+import type { AppEnv } from "../middleware/context.ts";
+import { ApiError } from "../middleware/errors.ts";
+import type { RouteDeps } from "./_deps.ts";
+
+/**
+ * The client routes.
+ *
+ * @example Usage
+ * ```ts
+ * app.route("/", clientRoutes(deps));
+ * ```
+ */
+export function clientRoutes(deps: Pick<RouteDeps, "staticFiles">): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", etag());
+  const serve = (path: string, cacheControl: string) => async (c: import("hono").Context) => {
+    const file = await deps.staticFiles?.get(path) ?? null;
+    if (file === null) {
+      throw new ApiError(
+        404,
+        "client_not_built",
+        `'${path}' is not available: build the browser client with 'deno task build'`,
+      );
+    }
+    return c.body(file.body, 200, {
+      "Content-Type": file.contentType,
+      "Content-Length": String(file.size),
+      "Cache-Control": cacheControl,
+      // A validator from size and mtime, so the etag middleware never hashes large wasm files.
+      "ETag": `W/"${file.size.toString(16)}-${Math.floor(file.mtime).toString(16)}"`,
+    });
+  };
+  const revalidate = "public, max-age=300, must-revalidate";
+  app.get("/", serve("index.html", revalidate));
+  app.get("/embed.js", serve("embed.js", revalidate));
+  app.get("/sdk.js", serve("sdk.js", revalidate));
+  app.get("/ort/:file{[\\w.-]+}", (c) => serve(`ort/${c.req.param("file")}`, revalidate)(c));
+  return app;
+}

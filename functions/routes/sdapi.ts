@@ -1,0 +1,156 @@
+/**
+ * The AUTOMATIC1111 web UI API shape, for tools that speak it: `POST /sdapi/v1/txt2img` and
+ * `GET /sdapi/v1/samplers`. `batch_size × n_iter` images come from `n_iter` jobs of `batch_size`
+ * images each; seeds advance by `batch_size` between iterations, as in A1111.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { requireAuth } from "../middleware/auth.ts";
+import type { AppEnv } from "../middleware/context.ts";
+import { ApiError } from "../middleware/errors.ts";
+import { rateLimit } from "../middleware/rate_limit.ts";
+import type { RouteDeps } from "./_deps.ts";
+import { findSampler, SAMPLERS } from "./_samplers.ts";
+import {
+  checkSide,
+  limitsFor,
+  resolveGeneration,
+  runToCompletion,
+  toBase64,
+} from "./_generation.ts";
+import {
+  invalid,
+  optionalInteger,
+  optionalNumber,
+  optionalSeed,
+  optionalString,
+  readJsonObject,
+  requiredString,
+} from "./_validate.ts";
+
+/**
+ * The A1111-compatible routes.
+ *
+ * @example Usage
+ * ```ts
+ * app.route("/sdapi/v1", sdapiRoutes(deps));
+ * ```
+ */
+export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const auth = requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "generate" });
+  const limit = rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits });
+
+  app.get("/samplers", auth, limit, (c) => {
+    const offered = SAMPLERS.filter((s) => deps.schedulers.includes(s.scheduler));
+    return c.json(offered.map((s) => ({ name: s.name, aliases: s.aliases, options: {} })));
+  });
+
+  app.post("/txt2img", auth, limit, async (c) => {
+    const principal = c.get("principal");
+    const limits = limitsFor(deps, principal);
+    const body = await readJsonObject(c);
+    const maxLength = deps.config.maxPromptChars;
+    const prompt = requiredString(body, "prompt", { maxLength, nonEmpty: true });
+    const negativePrompt = optionalString(body, "negative_prompt", { maxLength }) ?? "";
+    const steps = optionalInteger(body, "steps", { min: 1, max: limits.maxSteps });
+    const cfgScale = optionalNumber(body, "cfg_scale", { min: 0, max: 50 });
+    const seed = optionalSeed(body, "seed", { allowRandom: true });
+    const width = optionalInteger(body, "width", { min: 1, max: 1 << 16 });
+    const height = optionalInteger(body, "height", { min: 1, max: 1 << 16 });
+    if (width !== undefined) checkSide("width", width, limits, width);
+    if (height !== undefined) checkSide("height", height, limits, height);
+    const batchSize = optionalInteger(body, "batch_size", { min: 1, max: limits.maxImages }) ?? 1;
+    const iterations = optionalInteger(body, "n_iter", { min: 1, max: limits.maxImages }) ?? 1;
+    if (batchSize * iterations > limits.maxImages) {
+      throw invalid(
+        "n_iter",
+        `batch_size × n_iter must be at most ${limits.maxImages}`,
+        iterations,
+      );
+    }
+    const samplerName = optionalString(body, "sampler_name", { maxLength: 64, nonEmpty: true }) ??
+      optionalString(body, "sampler_index", { maxLength: 64, nonEmpty: true });
+    const schedule = optionalString(body, "scheduler", { maxLength: 64 });
+    let scheduler: string | undefined;
+    if (samplerName !== undefined) {
+      const sampler = findSampler(samplerName, schedule, deps.schedulers);
+      if (sampler === null) {
+        throw new ApiError(
+          400,
+          "unknown_sampler",
+          `Unknown sampler '${samplerName}'${schedule ? ` with scheduler '${schedule}'` : ""}: ` +
+            `see GET /sdapi/v1/samplers`,
+          { param: "sampler_name" },
+        );
+      }
+      scheduler = sampler.scheduler;
+    }
+    const model = optionalString(body, "model", { maxLength: 200, nonEmpty: true });
+    const first = await resolveGeneration(deps, principal, {
+      model,
+      prompt,
+      negativePrompt,
+      steps,
+      guidanceScale: cfgScale,
+      seed,
+      width,
+      height,
+      batchSize,
+      scheduler,
+    });
+    const baseSeed = BigInt(first.seed);
+    const jobs = [];
+    for (let i = 0; i < iterations; i++) {
+      const request = { ...first, seed: String((baseSeed + BigInt(i * batchSize)) % 2n ** 64n) };
+      jobs.push(
+        await runToCompletion(deps.queue, request, {
+          signal: c.req.raw.signal,
+          timeoutMs: deps.config.generationTimeoutMs,
+        }),
+      );
+    }
+    const images = jobs.flatMap((job) => (job.images ?? []).map(toBase64));
+    const allSeeds = jobs.flatMap((job) =>
+      (job.images ?? []).map(() => Number(BigInt(job.request.seed)))
+    );
+    const sampler = SAMPLERS.find((s) => s.scheduler === first.scheduler);
+    const parameters = {
+      prompt,
+      negative_prompt: negativePrompt,
+      steps: first.steps,
+      cfg_scale: first.guidanceScale,
+      seed: Number(baseSeed),
+      width: first.width,
+      height: first.height,
+      batch_size: batchSize,
+      n_iter: iterations,
+      sampler_name: sampler?.name ?? first.scheduler,
+      model: first.model,
+    };
+    const info = {
+      prompt,
+      all_prompts: images.map(() => prompt),
+      negative_prompt: negativePrompt,
+      all_negative_prompts: images.map(() => negativePrompt),
+      seed: Number(baseSeed),
+      all_seeds: allSeeds,
+      subseed: -1,
+      all_subseeds: images.map(() => -1),
+      subseed_strength: 0,
+      width: first.width,
+      height: first.height,
+      sampler_name: parameters.sampler_name,
+      cfg_scale: first.guidanceScale,
+      steps: first.steps,
+      batch_size: batchSize,
+      sd_model_name: first.model,
+      job_ids: jobs.map((job) => job.id),
+      device: jobs[0]?.device ?? null,
+    };
+    c.header("Cache-Control", "no-store");
+    return c.json({ images, parameters, info: JSON.stringify(info) });
+  });
+  return app;
+}

@@ -1,0 +1,32 @@
+/**
+ * Opens the configured key store on its own (key file, or Redis when configured), for
+ * `deno task keys` and the `deno task start` banner, without loading models or workers.
+ *
+ * @module
+ */
+import { Redis } from "ioredis";
+import type { Config } from "../config.ts";
+import {
+  createFileKeyStore,
+  createKeyService,
+  createRedisKeyStore,
+  type KeyService,
+} from "./keys/mod.ts";
+
+/**
+ * The key service of `config` and a function closing its connection.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const { keys, close } = openKeyService(config);
+ * console.log(await keys.list());
+ * close();
+ * ```
+ */
+export function openKeyService(config: Config): { keys: KeyService; close(): void } {
+  if (config.redisUrl === undefined) {
+    return { keys: createKeyService(createFileKeyStore(config.keysPath)), close: () => {} };
+  }
+  const redis = new Redis(config.redisUrl);
+  return { keys: createKeyService(createRedisKeyStore(redis)), close: () => redis.disconnect() };
+}

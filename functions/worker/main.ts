@@ -1,0 +1,90 @@
+/**
+ * `deno task worker`: a standalone render-worker process for the split topology (API instances
+ * with `SD_WORKERS=0`, render workers elsewhere, Redis between them). The only place of the
+ * worker that reads the environment.
+ *
+ * ```sh
+ * REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models tiny-sd
+ * ```
+ *
+ * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `tiny-sd`), `--workers N`
+ * (`SD_WORKERS`, default 1), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda`
+ * (`SD_DEVICE`), `--consumer NAME`, `--claim-idle-ms MS`, `--block-ms MS`, `--prefix sd:`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { createRedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
+import { type RenderDevice, startRenderPool } from "./pool.ts";
+
+const env = Deno.env.toObject();
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    models: { type: "string" },
+    workers: { type: "string" },
+    "cache-dir": { type: "string" },
+    device: { type: "string" },
+    consumer: { type: "string" },
+    "claim-idle-ms": { type: "string" },
+    "block-ms": { type: "string" },
+    prefix: { type: "string" },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`render worker: ${message}`);
+  Deno.exit(2);
+}
+
+function integer(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) fail(`${name} must be a positive integer: '${text}'`);
+  return value;
+}
+
+const url = env.SD_REDIS_URL ?? env.REDIS_URL;
+if (url === undefined || !/^rediss?:\/\//.test(url)) {
+  fail("set REDIS_URL (redis://host:port) to the Redis the API instances use");
+}
+const models = (values.models ?? env.SD_MODELS ?? "tiny-sd").split(",").map((m) => m.trim())
+  .filter((m) => m.length > 0);
+const workers = integer("--workers", values.workers ?? env.SD_WORKERS, 1);
+const device = (values.device ?? env.SD_DEVICE ?? "auto") as RenderDevice;
+const cacheDir = values["cache-dir"] ?? env.SD_MODELS_DIR;
+const queueOptions: RedisQueueOptions = { url };
+if (values.consumer !== undefined) queueOptions.consumer = values.consumer;
+if (values.prefix !== undefined) queueOptions.prefix = values.prefix;
+if (values["claim-idle-ms"] !== undefined) {
+  queueOptions.claimIdleMs = integer("--claim-idle-ms", values["claim-idle-ms"], 30_000);
+}
+if (values["block-ms"] !== undefined) {
+  queueOptions.blockMs = integer("--block-ms", values["block-ms"], 1000);
+}
+
+const queue = createRedisQueue(queueOptions);
+const pool = startRenderPool({
+  queue,
+  models,
+  workers,
+  device,
+  ...(cacheDir === undefined ? {} : { cacheDir }),
+});
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await pool.close();
+  await queue.close();
+  Deno.exit(0);
+}
+Deno.addSignalListener("SIGINT", stop);
+Deno.addSignalListener("SIGTERM", stop);
+
+await pool.ready;
+console.log(
+  `render worker ${queue.consumer} ready: ${workers} worker(s) for ${models.join(", ")}`,
+);

@@ -1,0 +1,172 @@
+/**
+ * The render pool: wires a queue's worker side to N render Workers. Each slot claims one job at
+ * a time, streams its steps to the queue, settles it, and is replaced when its Worker crashes.
+ * A failing job never takes the pool down; closing the pool gives unfinished jobs back.
+ *
+ * @module
+ */
+
+import { errorMessage, sleep } from "./_common.ts";
+import { RenderFailure, RenderSlot } from "./_slot.ts";
+import type { ClaimedJob, JobQueue, JobSource } from "./types.ts";
+
+/** Backend choice of the render Workers. */
+export type RenderDevice = "auto" | "cpu" | "cuda";
+
+/** Options of {@linkcode startRenderPool}. */
+export interface RenderPoolOptions {
+  /**
+   * A queue made by `createInProcessQueue` or `createRedisQueue`: its worker side (`claim`) is
+   * used. Typed loosely so callers holding it as a plain `JobQueue` can pass it.
+   */
+  queue: JobSource | JobQueue;
+  /** Models this pool renders (and preloads in every Worker). */
+  models: string[];
+  /** Render Workers, one job each at a time. */
+  workers: number;
+  /** Model cache directory, passed to `loadModel`. @default {the registry's default} */
+  cacheDir?: string;
+  /** `auto` tries CUDA, then the CPU. @default {"auto"} */
+  device?: RenderDevice;
+  /** How long a cancelled render may take to stop before its Worker is replaced. @default {10_000} */
+  cancelGraceMs?: number;
+  /** Module exporting `loadModel(id, { cacheDir })`. @default {models/mod.ts} */
+  modelLoader?: string | URL;
+  /** The Worker script. @default {./render_worker.ts} */
+  workerUrl?: string | URL;
+  /** Where unexpected errors (queue unreachable, failed settles) go. @default {console.error} */
+  onError?(error: unknown): void;
+}
+
+/** A running pool. */
+export interface RenderPool {
+  /** Jobs settled since start, by outcome. */
+  readonly stats: { succeeded: number; failed: number; crashed: number; replaced: number };
+  /** Resolves once every Worker opened its backend and preloaded the models (or tried). */
+  readonly ready: Promise<void>;
+  /** Stops claiming, gives running jobs back to the queue and terminates the Workers. */
+  close(): Promise<void>;
+}
+
+const DEVICES: Record<RenderDevice, string[]> = {
+  auto: ["cuda", "cpu"],
+  cpu: ["cpu"],
+  cuda: ["cuda"],
+};
+
+/**
+ * Starts `options.workers` render Workers claiming jobs from `options.queue`.
+ *
+ * @example One worker on the in-process queue
+ * ```ts ignore
+ * const queue = createInProcessQueue();
+ * const pool = startRenderPool({ queue, models: ["tiny-sd"], workers: 1 });
+ * // ... queue.submit(...), queue.wait(...)
+ * await pool.close();
+ * await queue.close();
+ * ```
+ */
+export function startRenderPool(options: RenderPoolOptions): RenderPool {
+  const { models, workers } = options;
+  if (typeof (options.queue as Partial<JobSource>).claim !== "function") {
+    throw new TypeError(
+      "Cannot start a render pool as 'queue' has no worker side: use createInProcessQueue() or " +
+        "createRedisQueue()",
+    );
+  }
+  const queue = options.queue as JobSource;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(
+      `Cannot start a render pool as 'workers' must be a positive integer: current value is ${workers}`,
+    );
+  }
+  const device = options.device ?? "auto";
+  if (!(device in DEVICES)) {
+    throw new TypeError(
+      `Cannot start a render pool as 'device' must be one of auto, cpu, cuda: current value is '${device}'`,
+    );
+  }
+  const onError = options.onError ?? ((error) => console.error("render pool:", error));
+  const closing = new AbortController();
+  const stats = { succeeded: 0, failed: 0, crashed: 0, replaced: 0 };
+  const firstReady: Promise<void>[] = [];
+  const spawn = () =>
+    new RenderSlot({
+      workerUrl: String(options.workerUrl ?? new URL("./render_worker.ts", import.meta.url)),
+      loaderUrl: String(options.modelLoader ?? new URL("../../models/mod.ts", import.meta.url)),
+      devices: DEVICES[device],
+      preload: [...models],
+      cancelGraceMs: options.cancelGraceMs ?? 10_000,
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    });
+
+  async function runJob(slot: RenderSlot, claimed: ClaimedJob): Promise<void> {
+    let reported = Promise.resolve();
+    const onStep = (step: number, total: number) => {
+      reported = reported.then(() => claimed.progress(step, total)).catch(onError);
+    };
+    const signal = AbortSignal.any([claimed.signal, closing.signal]);
+    try {
+      const output = await slot.render(claimed.job.id, claimed.job.request, { signal, onStep });
+      await reported;
+      if (await claimed.succeed(output)) stats.succeeded++;
+    } catch (error) {
+      await reported;
+      if (closing.signal.aborted && !claimed.signal.aborted) {
+        await claimed.release();
+        return;
+      }
+      const failure = error instanceof RenderFailure
+        ? { message: error.message, code: error.code }
+        : { message: errorMessage(error), code: "render_failed" };
+      if (failure.code === "worker_crashed") stats.crashed++;
+      if (await claimed.fail(failure)) stats.failed++;
+    }
+  }
+
+  async function runSlot(): Promise<void> {
+    let slot = spawn();
+    firstReady.push(slot.ready);
+    let deaths = 0;
+    try {
+      while (!closing.signal.aborted) {
+        if (slot.dead) {
+          // Back off when Workers keep dying (a broken install), so the pool does not spin.
+          await sleep(Math.min(30_000, 100 * 2 ** deaths++), { signal: closing.signal });
+          if (closing.signal.aborted) break;
+          stats.replaced++;
+          slot = spawn();
+        }
+        await slot.ready;
+        if (slot.dead) continue;
+        let claimed: ClaimedJob | null;
+        try {
+          claimed = await queue.claim({ signal: closing.signal, models });
+        } catch (error) {
+          onError(error);
+          await sleep(1000, { signal: closing.signal });
+          continue;
+        }
+        if (claimed === null) continue;
+        if (closing.signal.aborted) {
+          await claimed.release();
+          break;
+        }
+        await runJob(slot, claimed).catch(onError);
+        if (!slot.dead) deaths = 0;
+      }
+    } finally {
+      await slot.close();
+    }
+  }
+
+  const running = Array.from({ length: workers }, () => runSlot());
+  return {
+    stats,
+    ready: Promise.all(firstReady).then(() => {}),
+    async close() {
+      closing.abort();
+      await Promise.allSettled(running);
+    },
+  };
+}

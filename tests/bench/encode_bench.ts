@@ -1,0 +1,98 @@
+/**
+ * `/v1/encode` over real HTTP on loopback, with the real CLIP text encoder of the tiny reference
+ * model (onnxruntime-node, CPU): cached prompts (LRU hit) and uncached prompts (a fresh prompt
+ * per request). `deno bench -A tests/bench/encode_bench.ts` gives Deno's statistics;
+ * `deno run -A tests/bench/encode_bench.ts` prints p50/p99 latencies and requests/s, sequential
+ * and with 8 concurrent clients.
+ */
+import { createApp } from "../../functions/app.ts";
+import { createCachedEncoder } from "../../functions/services/encoder/cached_encoder.ts";
+import { createPipelineEncoder } from "../../functions/services/encoder/pipeline_encoder.ts";
+import { createBackend } from "../../shared/ort/mod.ts";
+import { nodeRuntime } from "../../shared/ort/node.ts";
+import { FIXTURE_ROOT, fixtureManifest, testConfig, testDeps } from "../functions/_harness.ts";
+import { createTestQueue } from "../functions/_queue.ts";
+
+const manifest = await fixtureManifest();
+const encoder = createPipelineEncoder({
+  backend: () => createBackend({ devices: ["cpu"], runtimes: [nodeRuntime()] }),
+  load: () =>
+    Promise.resolve({ manifest, readFile: (p: string) => Deno.readFile(`${FIXTURE_ROOT}/${p}`) }),
+});
+const config = testConfig({ SD_RATE_SECRET_BURST: "1000000", SD_RATE_SECRET_PER_MIN: "6000000" });
+const deps = await testDeps({
+  config,
+  queue: createTestQueue(() => Promise.reject(new Error("unused"))),
+  encoder,
+});
+deps.encoder = createCachedEncoder(encoder, { maxEntries: 100_000 });
+const { key } = await deps.keys.create("secret");
+const server = Deno.serve(
+  { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+  createApp(deps).fetch,
+);
+// Under `deno bench` the server must not keep the process alive after the last case.
+if (!import.meta.main) server.unref();
+const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/v1/encode`;
+let counter = 0;
+
+async function encode(prompt: string): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ prompt }),
+  });
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+await encode("a photo of a cat"); // load the session, fill the cache
+
+Deno.bench("POST /v1/encode, cached prompt", { group: "encode", baseline: true }, async () => {
+  await encode("a photo of a cat");
+});
+
+Deno.bench("POST /v1/encode, uncached prompt", { group: "encode" }, async () => {
+  await encode(`a photo of cat number ${counter++}`);
+});
+
+async function measure(label: string, prompt: () => string, requests: number, concurrency: number) {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next++ < requests) {
+      const t = performance.now();
+      await encode(prompt());
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  console.log(
+    `${label.padEnd(34)} p50 ${at(0.5).toFixed(2).padStart(7)} ms  p99 ${
+      at(0.99).toFixed(2).padStart(7)
+    } ms  ${(requests / seconds).toFixed(0).padStart(6)} req/s`,
+  );
+}
+
+if (import.meta.main) {
+  for (const concurrency of [1, 8]) {
+    await measure(
+      `cached,   concurrency ${concurrency}`,
+      () => "a photo of a cat",
+      2000,
+      concurrency,
+    );
+    await measure(
+      `uncached, concurrency ${concurrency}`,
+      () => `prompt ${counter++}`,
+      500,
+      concurrency,
+    );
+  }
+  await server.shutdown();
+  await encoder.dispose();
+}
