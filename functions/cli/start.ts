@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ensureClientBuilt } from "../../client/build.ts";
 import { createApp } from "../app.ts";
 import { ConfigError, parseConfig } from "../config.ts";
 import { ensureDevelopmentKeys } from "../services/dev_keys.ts";
@@ -22,6 +23,8 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  // The demo page, embed.js and the SDK are served from client/dist/: build them if missing.
+  await ensureClientBuilt();
   const runtime = await createRuntime(config);
   const app = createApp(runtime.deps);
   const lines = await ensureDevelopmentKeys(runtime.deps.keys, config.port);
@@ -32,6 +35,8 @@ async function main(): Promise<number> {
       const url = `http://localhost:${port}`;
       console.log(`sd-edge listening on ${url}  (models: ${config.models.join(", ")})`);
       for (const line of lines) console.log(line);
+      const publishable = lines.join("\n").match(/\bpk_[A-Za-z0-9]+/)?.[0];
+      console.log(`Demo page: ${url}/${publishable ? `#key=${publishable}` : ""}`);
       console.log(`Try: curl -H "Authorization: Bearer <secret key>" ${url}/v1/models`);
     },
   }, app.fetch);

@@ -12,6 +12,18 @@ import type { TokenService } from "../services/tokens.ts";
 import type { AppEnv, Principal } from "./context.ts";
 import { ApiError } from "./errors.ts";
 
+/**
+ * The page origin a request comes from. Browsers omit `Origin` on same-origin GETs, but mark them
+ * with `Sec-Fetch-Site: same-origin`, which pages cannot forge; the origin is then the server's
+ * own.
+ */
+export function requestOrigin(request: Request): string | undefined {
+  const origin = request.headers.get("Origin");
+  if (origin !== null) return origin;
+  if (request.headers.get("Sec-Fetch-Site") === "same-origin") return new URL(request.url).origin;
+  return undefined;
+}
+
 /** Options of {@linkcode requireAuth}. */
 export interface RequireAuthOptions {
   keys: KeyService;
@@ -31,7 +43,7 @@ export interface RequireAuthOptions {
 export function requireAuth(options: RequireAuthOptions): MiddlewareHandler<AppEnv> {
   return async function auth(c, next) {
     const header = c.req.header("Authorization");
-    const principal = await authenticate(header, c.req.header("Origin"), options);
+    const principal = await authenticate(header, requestOrigin(c.req.raw), options);
     if (!principal.scopes.includes(options.scope)) {
       throw new ApiError(
         403,

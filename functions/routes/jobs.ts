@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { authenticate, requireAuth } from "../middleware/auth.ts";
+import { authenticate, requestOrigin, requireAuth } from "../middleware/auth.ts";
 import type { AppEnv, Principal } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
 import { rateLimit } from "../middleware/rate_limit.ts";
@@ -135,7 +135,7 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
     } else {
       const principal = await authenticate(
         c.req.header("Authorization"),
-        c.req.header("Origin"),
+        requestOrigin(c.req.raw),
         deps,
       );
       owner = principal.keyId;

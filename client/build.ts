@@ -1,0 +1,200 @@
+/**
+ * `deno task build`: bundles the browser client with esbuild into `client/dist/`:
+ *
+ * | output | what |
+ * | --- | --- |
+ * | `embed.js` | the `<sd-image>` embed script (IIFE, tiny; loads the rest lazily) |
+ * | `sdk.js` | the ESM SDK |
+ * | `ort/sd-render-worker.<hash>.js` | the render Web Worker (pipeline + onnxruntime-web) |
+ * | `ort/ort-wasm-simd-threaded.asyncify.{mjs,wasm}` | onnxruntime-web's WebGPU/wasm runtime |
+ * | `index.html` | the demo page, styles and script inlined |
+ * | `manifest.json` | logical names → built files, with sizes |
+ *
+ * Stable names (`embed.js`, `sdk.js`) are what pages reference; content-hashed names can be cached
+ * forever. Source maps sit next to the scripts.
+ *
+ * @module
+ */
+
+import * as esbuild from "esbuild";
+
+/** Options of {@linkcode buildClient}. */
+export interface BuildClientOptions {
+  /** Output directory, emptied first. @default "<repo>/client/dist" */
+  outDir?: string;
+  /** Minify scripts. @default true */
+  minify?: boolean;
+  /** Progress lines. @default console.log */
+  log?: (line: string) => void;
+}
+
+/** One built file. */
+export interface BuiltFile {
+  /** Path relative to the output directory. */
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+/** `client/dist/manifest.json`. */
+export interface ClientManifest {
+  version: 1;
+  /** Logical name (`embed.js`, `sdk.js`, `worker.js`, `index.html`, `ort/<file>`) → file. */
+  files: Record<string, BuiltFile>;
+}
+
+const CLIENT = new URL(".", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
+/** onnxruntime-web files its WebGPU build (`onnxruntime-web/webgpu`, 1.30) loads at run time. */
+export const ORT_FILES = [
+  "ort-wasm-simd-threaded.asyncify.wasm",
+  "ort-wasm-simd-threaded.asyncify.mjs",
+];
+
+async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+async function describe(outDir: string, file: string): Promise<BuiltFile> {
+  const bytes = await Deno.readFile(`${outDir}/${file}`);
+  return { file, bytes: bytes.byteLength, gzipBytes: await gzipSize(bytes) };
+}
+
+/** Makes sure `node_modules/` holds the npm packages the bundles import (`deno install`). */
+async function ensureNodeModules(): Promise<string> {
+  const ort = `${ROOT}node_modules/onnxruntime-web/dist`;
+  try {
+    await Deno.stat(`${ort}/${ORT_FILES[0]}`);
+    await Deno.stat(`${ROOT}node_modules/fast-png`);
+  } catch {
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["install"],
+      cwd: ROOT,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (code !== 0) throw new Error("Cannot build the client as 'deno install' failed");
+  }
+  return ort;
+}
+
+function common(minify: boolean): esbuild.BuildOptions {
+  return {
+    bundle: true,
+    minify,
+    sourcemap: "linked",
+    platform: "browser",
+    target: ["es2022", "chrome113", "firefox121", "safari17"],
+    legalComments: "linked",
+    logLevel: "warning",
+    metafile: true,
+    write: true,
+    absWorkingDir: ROOT,
+  };
+}
+
+/** The file name of the build's entry output. */
+function entryName(result: esbuild.BuildResult): string {
+  const outputs = Object.entries(result.metafile!.outputs);
+  const entry = outputs.find(([, output]) => output.entryPoint !== undefined);
+  if (entry === undefined) throw new Error("esbuild produced no entry output");
+  return entry[0].slice(entry[0].lastIndexOf("/") + 1);
+}
+
+async function demoPage(minify: boolean, define: Record<string, string>): Promise<string> {
+  const result = await esbuild.build({
+    ...common(minify),
+    define,
+    sourcemap: false,
+    legalComments: "none",
+    entryPoints: [`${CLIENT}demo/app.ts`],
+    format: "esm",
+    write: false,
+  });
+  const script = result.outputFiles![0]!.text.replaceAll("</script", "<\\/script");
+  const css = await Deno.readTextFile(`${CLIENT}demo/styles.css`);
+  const styles = minify ? (await esbuild.transform(css, { loader: "css", minify })).code : css;
+  const template = await Deno.readTextFile(`${CLIENT}demo/index.html`);
+  return template
+    .replace("/*__STYLES__*/", () => styles)
+    .replace("//__SCRIPT__", () => script);
+}
+
+/**
+ * Builds the client into `outDir` and writes its `manifest.json`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const manifest = await buildClient({ outDir: "/tmp/dist" });
+ * console.log(manifest.files["embed.js"]!.gzipBytes);
+ * ```
+ */
+export async function buildClient(options: BuildClientOptions = {}): Promise<ClientManifest> {
+  const outDir = (options.outDir ?? `${CLIENT}dist`).replace(/\/$/, "");
+  const minify = options.minify ?? true;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const ortDir = await ensureNodeModules();
+  await Deno.remove(outDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(`${outDir}/ort`, { recursive: true });
+  try {
+    const worker = await esbuild.build({
+      ...common(minify),
+      entryPoints: { "sd-render-worker": `${CLIENT}worker/render_worker.ts` },
+      entryNames: "[name].[hash]",
+      format: "esm",
+      outdir: `${outDir}/ort`,
+    });
+    const workerFile = `ort/${entryName(worker)}`;
+    const define = { __SD_WORKER_FILE__: JSON.stringify(workerFile) };
+    await esbuild.build({
+      ...common(minify),
+      entryPoints: [`${CLIENT}sdk/mod.ts`],
+      format: "esm",
+      define,
+      outfile: `${outDir}/sdk.js`,
+    });
+    await esbuild.build({
+      ...common(minify),
+      entryPoints: [`${CLIENT}embed/mod.ts`],
+      format: "iife",
+      outfile: `${outDir}/embed.js`,
+    });
+    await Deno.writeTextFile(`${outDir}/index.html`, await demoPage(minify, define));
+    for (const file of ORT_FILES) await Deno.copyFile(`${ortDir}/${file}`, `${outDir}/ort/${file}`);
+
+    const files: Record<string, BuiltFile> = {
+      "embed.js": await describe(outDir, "embed.js"),
+      "sdk.js": await describe(outDir, "sdk.js"),
+      "worker.js": await describe(outDir, workerFile),
+      "index.html": await describe(outDir, "index.html"),
+    };
+    for (const file of ORT_FILES) files[`ort/${file}`] = await describe(outDir, `ort/${file}`);
+    const manifest: ClientManifest = { version: 1, files };
+    await Deno.writeTextFile(`${outDir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
+    for (const [name, file] of Object.entries(files)) {
+      const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+      log(`  ${name.padEnd(44)} ${kb(file.bytes).padStart(10)}  gzip ${kb(file.gzipBytes)}`);
+    }
+    return manifest;
+  } finally {
+    await esbuild.stop();
+  }
+}
+
+/** Builds `client/dist` unless it already holds a manifest (what `deno task start` needs). */
+export async function ensureClientBuilt(options: BuildClientOptions = {}): Promise<void> {
+  const outDir = options.outDir ?? `${CLIENT}dist`;
+  try {
+    await Deno.stat(`${outDir}/manifest.json`);
+  } catch {
+    await buildClient(options);
+  }
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  console.log("Building the browser client into client/dist/");
+  await buildClient();
+  console.log(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,69 @@
+/**
+ * Messages between the SDK (page thread) and the render worker. Model bytes, embeddings and the
+ * PNG cross as transferred buffers, never copies.
+ *
+ * @module
+ */
+
+import type { TestHooks } from "./types.ts";
+
+/** A generation the worker runs; everything is resolved (no defaults left). */
+export interface WorkerJob {
+  cond: Float32Array;
+  uncond: Float32Array;
+  /** `[1, tokens, dim]`. */
+  shape: [1, number, number];
+  scheduler: string;
+  schedulerConfig: Record<string, unknown>;
+  steps: number;
+  guidanceScale: number;
+  /** Decimal seed. */
+  seed: string;
+  width: number;
+  height: number;
+  scalingFactor: number;
+  vaeScaleFactor: number;
+  /** What the PNG's `parameters` chunk records. */
+  info: {
+    prompt: string;
+    negativePrompt: string;
+    model: string;
+  };
+}
+
+/** Page → worker. */
+export type HostMessage =
+  | { type: "init"; device: "webgpu" | "wasm"; ortUrl: string; testHooks: TestHooks }
+  | {
+    type: "run";
+    id: number;
+    /** Identifies the model files; the bytes are sent only when the worker lacks them. */
+    modelKey: string;
+    unet?: Uint8Array<ArrayBuffer>;
+    vaeDecoder?: Uint8Array<ArrayBuffer>;
+    job: WorkerJob;
+  }
+  | { type: "abort"; id: number };
+
+/** Progress the worker reports for a run. */
+export type WorkerProgress =
+  | { type: "load" }
+  | { type: "step"; step: number; total: number }
+  | { type: "decode" };
+
+/** Worker → page. */
+export type WorkerMessage =
+  | { type: "ready"; device: "webgpu" | "wasm" }
+  | { type: "init-error"; message: string }
+  | { type: "progress"; id: number; event: WorkerProgress }
+  | {
+    type: "result";
+    id: number;
+    png: Uint8Array<ArrayBuffer>;
+    seed: string;
+    timings: { loadMs: number; denoiseMs: number; decodeMs: number };
+  }
+  /** The run failed; `needsModel` when the worker has no model for `modelKey`. */
+  | { type: "error"; id: number; name: string; message: string; needsModel?: boolean }
+  /** The GPU device is gone (driver reset, `destroy()`); the worker is unusable. */
+  | { type: "device-lost"; reason: string; message: string };

@@ -1,0 +1,285 @@
+/**
+ * The SDK client: one `generate` call that renders on the caller's GPU when it can (prompt
+ * embeddings from `POST /v1/encode`, UNet and VAE downloaded once, denoised in a Web Worker) and
+ * on the server's render worker when it cannot (no WebGPU, too little memory, a lost device, a
+ * GPU error mid-run), and says which device made the image.
+ *
+ * @module
+ */
+
+import type { ModelManifest } from "../../shared/manifest.ts";
+import { createApi, normalizeBaseUrl } from "./_http.ts";
+import { checkParams, type ResolvedParams, resolveParams } from "./_request.ts";
+import { checkWebGpu } from "./capabilities.ts";
+import { isAbortError, SdClientError } from "./errors.ts";
+import { createLocalRenderer, type LocalRenderer, LocalRenderError } from "./local_render.ts";
+import { fetchModelFile, type RemoteModelFile } from "./model_files.ts";
+import { renderOnServer, type ServerRequest } from "./server_render.ts";
+import type {
+  Client,
+  ClientOptions,
+  GenerateOptions,
+  GenerateParams,
+  GenerateResult,
+  GenerateTimings,
+  GpuLike,
+  ProgressEvent,
+  RenderDevice,
+} from "./types.ts";
+
+declare const __SD_WORKER_FILE__: string | undefined;
+
+/** The render worker of this build, relative to the server root (set by `client/build.ts`). */
+const WORKER_FILE = typeof __SD_WORKER_FILE__ === "string"
+  ? __SD_WORKER_FILE__
+  : "ort/render_worker.js";
+
+const DEVICES = ["auto", "webgpu", "wasm", "server"];
+// Failures the server would answer the same way: reported, never retried there.
+const FINAL_CODES = new Set(["unauthorized", "forbidden_origin", "forbidden", "rate_limited"]);
+
+type RemoteManifest = ModelManifest & {
+  components: Record<"unet" | "vae_decoder", { model: RemoteModelFile }>;
+};
+
+interface Encoding {
+  model: string;
+  shape: [1, number, number];
+  cond: string;
+  uncond: string;
+}
+
+function floats(base64: string): Float32Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Creates a client for one server and key.
+ *
+ * @throws {TypeError} for a bad `baseUrl`, an empty `key` or an unknown `device`.
+ *
+ * @example Generating on the caller's GPU, with the server as fallback
+ * ```ts ignore
+ * const client = createClient({ baseUrl: "https://sd.example.com", key: "pk_..." });
+ * const { blob, device, seed } = await client.generate(
+ *   { prompt: "a lighthouse at dawn", steps: 20, seed: 42 },
+ *   { onProgress: (e) => e.type === "step" && console.log(`${e.step}/${e.total}`) },
+ * );
+ * document.querySelector("img")!.src = URL.createObjectURL(blob);
+ * ```
+ */
+export function createClient(options: ClientOptions): Client {
+  const baseUrl = normalizeBaseUrl(options.baseUrl);
+  if (typeof options.key !== "string" || options.key.trim() === "") {
+    throw new TypeError("Cannot create a client as 'key' must be a non-empty string");
+  }
+  const preference = options.device ?? "auto";
+  if (!DEVICES.includes(preference)) {
+    throw new TypeError(
+      `Cannot create a client as 'device' must be one of ${DEVICES.join(", ")}: ` +
+        `current value is '${preference}'`,
+    );
+  }
+  const api = createApi({
+    baseUrl,
+    key: options.key.trim(),
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+  });
+  const nav = globalThis.navigator as
+    | (Navigator & { gpu?: GpuLike; deviceMemory?: number })
+    | undefined;
+  const gpu = options.gpu === undefined ? nav?.gpu ?? null : options.gpu;
+  const storage = options.cache === false ? null : globalThis.caches ?? null;
+  const workerUrl = options.workerUrl ?? new URL(WORKER_FILE, `${baseUrl}/`).href;
+  const ortUrl = options.ortUrl ?? `${baseUrl}/ort/`;
+  const manifests = new Map<string, Promise<RemoteManifest>>();
+  let renderer: Promise<LocalRenderer> | null = null;
+  let unavailable: string | null = null;
+
+  const manifestOf = (id: string) => {
+    let manifest = manifests.get(id);
+    if (manifest === undefined) {
+      manifest = api.json<RemoteManifest>(`/v1/models/${encodeURIComponent(id)}`);
+      manifests.set(id, manifest);
+      manifest.catch(() => manifests.delete(id));
+    }
+    return manifest;
+  };
+
+  const dropRenderer = () => {
+    const current = renderer;
+    renderer = null;
+    void current?.then((r) => r.close(), () => {});
+  };
+
+  async function viaServer(
+    request: ServerRequest,
+    started: number,
+    opts: GenerateOptions,
+    fallbackReason?: string,
+  ): Promise<GenerateResult> {
+    opts.onProgress?.({ type: "device", device: "server" });
+    const serverStarted = performance.now();
+    const image = await renderOnServer(request, {
+      api,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    const end = performance.now();
+    return {
+      blob: new Blob([image.png], { type: "image/png" }),
+      seed: image.seed,
+      device: "server",
+      ...(fallbackReason !== undefined ? { fallbackReason } : {}),
+      width: image.width,
+      height: image.height,
+      timings: { totalMs: end - started, serverMs: end - serverStarted },
+    };
+  }
+
+  async function viaDevice(
+    device: "webgpu" | "wasm",
+    resolved: ResolvedParams,
+    manifest: RemoteManifest,
+    encoding: Encoding,
+    timings: GenerateTimings,
+    opts: GenerateOptions,
+  ): Promise<GenerateResult> {
+    const { signal, onProgress } = opts;
+    const emit = (event: ProgressEvent) => onProgress?.(event);
+    emit({ type: "device", device });
+    renderer ??= createLocalRenderer({
+      workerUrl,
+      ortUrl,
+      device,
+      ...(options.testHooks ? { testHooks: options.testHooks } : {}),
+    });
+    const local = await renderer;
+    const files = [manifest.components.unet.model, manifest.components.vae_decoder.model];
+    const fetchOptions = { api, caches: storage, storage: nav?.storage ?? null };
+    const model = {
+      key: `${manifest.id}:${files.map((f) => f.sha256).join(":")}`,
+      async load() {
+        const downloadStarted = performance.now();
+        const [unet, vaeDecoder] = await Promise.all(files.map((file) =>
+          fetchModelFile(file, {
+            ...fetchOptions,
+            ...(signal ? { signal } : {}),
+            onProgress: (loaded, total, cached) =>
+              emit({ type: "download", file: file.path, loaded, total, cached }),
+          })
+        )) as [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+        timings.downloadMs = performance.now() - downloadStarted;
+        return { unet, vaeDecoder };
+      },
+    };
+    const image = await local.render(model, {
+      cond: floats(encoding.cond),
+      uncond: floats(encoding.uncond),
+      shape: encoding.shape,
+      scheduler: resolved.scheduler,
+      schedulerConfig: manifest.schedulerConfig,
+      steps: resolved.steps,
+      guidanceScale: resolved.guidanceScale,
+      seed: resolved.seed,
+      width: resolved.width,
+      height: resolved.height,
+      scalingFactor: manifest.scalingFactor,
+      vaeScaleFactor: manifest.vaeScaleFactor,
+      info: {
+        prompt: resolved.prompt,
+        negativePrompt: resolved.negativePrompt,
+        model: manifest.id,
+      },
+    }, { ...(signal ? { signal } : {}), onProgress: emit });
+    return {
+      blob: new Blob([image.png], { type: "image/png" }),
+      seed: image.seed,
+      device,
+      width: resolved.width,
+      height: resolved.height,
+      timings: { ...timings, ...image.timings, totalMs: timings.totalMs },
+    };
+  }
+
+  async function generate(
+    params: GenerateParams,
+    opts: GenerateOptions = {},
+  ): Promise<GenerateResult> {
+    const started = performance.now();
+    const checked = checkParams(params);
+    const { signal } = opts;
+    const direct: ServerRequest = {
+      prompt: checked.prompt,
+      seed: checked.seed,
+      ...Object.fromEntries(
+        ([
+          "negativePrompt",
+          "steps",
+          "guidanceScale",
+          "width",
+          "height",
+          "scheduler",
+          "model",
+        ] as const)
+          .filter((k) => checked[k] !== undefined).map((k) => [k, checked[k]]),
+      ),
+    };
+    if (preference === "server") return await viaServer(direct, started, opts);
+    const device: RenderDevice = preference === "auto" ? "webgpu" : preference;
+    if (device === "webgpu" && gpu === null) {
+      return await viaServer(direct, started, opts, "this browser has no WebGPU");
+    }
+    if (unavailable !== null) return await viaServer(direct, started, opts, unavailable);
+
+    const encodeStarted = performance.now();
+    const encoding = await api.json<Encoding>("/v1/encode", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        prompt: checked.prompt,
+        negative_prompt: checked.negativePrompt ?? "",
+        ...(checked.model !== undefined ? { model: checked.model } : {}),
+      }),
+      ...(signal ? { signal } : {}),
+    });
+    const timings: GenerateTimings = { totalMs: 0, encodeMs: performance.now() - encodeStarted };
+    const manifest = await manifestOf(encoding.model);
+    const resolved = resolveParams(checked, manifest);
+    if (device === "webgpu") {
+      const support = await checkWebGpu(manifest, resolved, {
+        gpu,
+        ...(nav?.deviceMemory !== undefined ? { deviceMemoryGb: nav.deviceMemory } : {}),
+      });
+      if (!support.ok) return await viaServer(resolved, started, opts, support.reason);
+    }
+    try {
+      const result = await viaDevice(device, resolved, manifest, encoding, timings, opts);
+      result.timings.totalMs = performance.now() - started;
+      return result;
+    } catch (error) {
+      if (isAbortError(error) || signal?.aborted) throw signal?.reason ?? error;
+      if (error instanceof SdClientError && FINAL_CODES.has(error.code)) throw error;
+      const reason = `${device} rendering failed: ${describe(error)}`;
+      if (error instanceof LocalRenderError) {
+        dropRenderer();
+        if (error.kind === "unavailable") unavailable = reason;
+      }
+      opts.onProgress?.({ type: "fallback", from: device, reason });
+      return await viaServer(resolved, started, opts, reason);
+    }
+  }
+
+  return {
+    baseUrl,
+    generate,
+    close: dropRenderer,
+  };
+}

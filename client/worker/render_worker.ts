@@ -1,0 +1,171 @@
+/**
+ * The render Web Worker: the shared pipeline (`textToImage`) on onnxruntime-web (WebGPU or wasm),
+ * off the page's thread. It keeps one model's UNet and VAE sessions between runs, reports steps,
+ * encodes the PNG (with its A1111 `parameters` chunk) and reports a lost GPU device at once.
+ * Messages are defined in `../sdk/_protocol.ts`.
+ *
+ * @module
+ */
+
+import { formatParameters } from "../../shared/image/parameters.ts";
+import { encodePng } from "../../shared/image/png.ts";
+import { createBackend } from "../../shared/ort/backend.ts";
+import type { Backend, ModelSession } from "../../shared/ort/types.ts";
+import { webRuntime } from "../../shared/ort/web.ts";
+import { textToImage } from "../../shared/pipeline/text_to_image.ts";
+import type { HostMessage, WorkerJob, WorkerMessage } from "../sdk/_protocol.ts";
+import type { TestHooks } from "../sdk/types.ts";
+import { type WatchedDevice, watchGpuDevices } from "./_gpu_device.ts";
+
+interface LoadedModel {
+  key: string;
+  unet: ModelSession;
+  vaeDecoder: ModelSession;
+}
+
+const scope = globalThis as unknown as {
+  postMessage(message: WorkerMessage, transfer?: Transferable[]): void;
+  addEventListener(type: "message", listener: (event: MessageEvent<HostMessage>) => void): void;
+};
+
+let backend: Backend | null = null;
+let model: LoadedModel | null = null;
+let hooks: TestHooks = {};
+const devices: WatchedDevice[] = [];
+const runs = new Map<number, AbortController>();
+let simulatedLoss = false;
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+watchGpuDevices((device) => {
+  devices.push(device);
+  void device.lost.then((info) => {
+    devices.splice(devices.indexOf(device), 1);
+    // onnxruntime-web destroys its device itself when its last session is released; only a loss
+    // it did not ask for (or the test hook's) leaves the worker without a GPU.
+    if (info.reason === "destroyed" && !simulatedLoss) return;
+    post({ type: "device-lost", reason: info.reason, message: info.message });
+  });
+});
+
+async function init(message: Extract<HostMessage, { type: "init" }>): Promise<void> {
+  hooks = message.testHooks;
+  try {
+    backend = await createBackend({
+      devices: [message.device],
+      runtimes: [webRuntime({ wasmPaths: message.ortUrl })],
+    });
+    post({ type: "ready", device: message.device });
+  } catch (error) {
+    post({ type: "init-error", message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+async function ensureModel(
+  message: Extract<HostMessage, { type: "run" }>,
+): Promise<LoadedModel | null> {
+  if (model?.key === message.modelKey) return model;
+  if (message.unet === undefined || message.vaeDecoder === undefined || backend === null) {
+    return null;
+  }
+  if (model !== null) {
+    await Promise.all([model.unet.release(), model.vaeDecoder.release()]);
+    model = null;
+  }
+  const unet = await backend.createSession(message.unet);
+  const vaeDecoder = await backend.createSession(message.vaeDecoder);
+  model = { key: message.modelKey, unet, vaeDecoder };
+  return model;
+}
+
+function pngOf(job: WorkerJob, rgba: Uint8ClampedArray, seed: bigint): Uint8Array<ArrayBuffer> {
+  const parameters = formatParameters({
+    prompt: job.info.prompt,
+    negativePrompt: job.info.negativePrompt,
+    steps: job.steps,
+    scheduler: job.scheduler,
+    guidanceScale: job.guidanceScale,
+    seed,
+    width: job.width,
+    height: job.height,
+    model: job.info.model,
+  });
+  const png = encodePng(rgba, { width: job.width, height: job.height, parameters });
+  return new Uint8Array(png);
+}
+
+async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void> {
+  const { id, job } = message;
+  const abort = new AbortController();
+  runs.set(id, abort);
+  try {
+    const loadStarted = performance.now();
+    post({ type: "progress", id, event: { type: "load" } });
+    const loaded = await ensureModel(message);
+    if (loaded === null) {
+      post({ type: "error", id, name: "Error", message: "model not loaded", needsModel: true });
+      return;
+    }
+    const loadMs = performance.now() - loadStarted;
+    const result = await textToImage({
+      embeddings: { cond: job.cond, uncond: job.uncond, shape: job.shape },
+      scheduler: job.scheduler,
+      schedulerConfig: job.schedulerConfig,
+      steps: job.steps,
+      guidanceScale: job.guidanceScale,
+      seed: BigInt(job.seed),
+      width: job.width,
+      height: job.height,
+    }, {
+      unet: loaded.unet,
+      vaeDecoder: loaded.vaeDecoder,
+      scalingFactor: job.scalingFactor,
+      vaeScaleFactor: job.vaeScaleFactor,
+      signal: abort.signal,
+      onProgress(event) {
+        if (event.type === "step") {
+          post({
+            type: "progress",
+            id,
+            event: { type: "step", step: event.step, total: event.total },
+          });
+          if (hooks.loseDeviceAtStep === event.step) {
+            simulatedLoss = true;
+            for (const device of devices) device.destroy();
+          }
+        } else if (event.type === "decode") {
+          post({ type: "progress", id, event: { type: "decode" } });
+        }
+      },
+    });
+    const image = result.images[0]!;
+    const png = pngOf(job, image.rgba, result.seed);
+    post({
+      type: "result",
+      id,
+      png,
+      seed: result.seed.toString(),
+      timings: { loadMs, denoiseMs: result.timings.denoiseMs, decodeMs: result.timings.decodeMs },
+    }, [png.buffer]);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "Error";
+    const message = error instanceof Error ? error.message : String(error);
+    // A run that dies of a lost device may report before `device.lost` settles: say so now.
+    if (simulatedLoss || /device\b.{0,20}\blost/i.test(message)) {
+      post({ type: "device-lost", reason: simulatedLoss ? "destroyed" : "unknown", message });
+    } else {
+      post({ type: "error", id, name, message });
+    }
+  } finally {
+    runs.delete(id);
+  }
+}
+
+scope.addEventListener("message", (event) => {
+  const message = event.data;
+  if (message.type === "init") void init(message);
+  else if (message.type === "run") void run(message);
+  else if (message.type === "abort") runs.get(message.id)?.abort();
+});

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { checkWebGpu, estimateMemory } from "../../../client/sdk/capabilities.ts";
+import type { GpuAdapterLike, GpuLike } from "../../../client/sdk/types.ts";
+import type { ModelManifest } from "../../../shared/manifest.ts";
+
+const MiB = 2 ** 20;
+
+function manifest(unetBytes: number, dtype: "float32" | "float16" = "float32"): ModelManifest {
+  const file = (bytes: number) => ({ path: "x", bytes, sha256: "0" });
+  return {
+    vaeScaleFactor: 8,
+    components: {
+      unet: {
+        model: file(unetBytes),
+        inputs: [{ name: "sample", dtype, shape: ["batch", 4, "h", "w"] }],
+        outputs: [],
+      },
+      vae_decoder: { model: file(100 * MiB), inputs: [], outputs: [] },
+    },
+  } as unknown as ModelManifest;
+}
+
+function gpu(adapter: Partial<GpuAdapterLike> | null, features: string[] = []): GpuLike {
+  return {
+    requestAdapter: () =>
+      Promise.resolve(
+        adapter === null ? null : {
+          features: new Set(features),
+          limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 },
+          ...adapter,
+        },
+      ),
+  };
+}
+
+Deno.test("estimateMemory() grows with the square of the latent token count (attention)", () => {
+  const small = estimateMemory(manifest(MiB), { width: 256, height: 256 });
+  const large = estimateMemory(manifest(MiB), { width: 512, height: 512 });
+  // 512² has 4× the tokens of 256²: 16× the attention scores.
+  assert.equal(large.largestBufferBytes, 16 * small.largestBufferBytes);
+  // SD 1.x at 512²: 2 (CFG) · 8 heads · 4096² tokens · 4 bytes = 1 GiB of scores.
+  assert.equal(large.largestBufferBytes, 2 ** 30);
+  assert.equal(estimateMemory(manifest(MiB, "float16"), { width: 512, height: 512 }).float16, true);
+});
+
+Deno.test("checkWebGpu() says why it declines: no WebGPU, no adapter, no shader-f16", async () => {
+  const size = { width: 64, height: 64 };
+  assert.deepEqual(await checkWebGpu(manifest(MiB), size, { gpu: null }), {
+    ok: false,
+    reason: "this browser has no WebGPU",
+  });
+  assert.deepEqual(await checkWebGpu(manifest(MiB), size, { gpu: gpu(null) }), {
+    ok: false,
+    reason: "no WebGPU adapter is available",
+  });
+  const f16 = await checkWebGpu(manifest(MiB, "float16"), size, { gpu: gpu({}) });
+  assert.equal(f16.ok, false);
+  assert.match(!f16.ok ? f16.reason : "", /shader-f16/);
+  const withF16 = await checkWebGpu(manifest(MiB, "float16"), size, {
+    gpu: gpu({}, ["shader-f16"]),
+  });
+  assert.equal(withF16.ok, true);
+});
+
+Deno.test("checkWebGpu() declines sizes whose largest buffer exceeds the adapter's limits", async () => {
+  const small = gpu({ limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 128 * MiB } });
+  const at512 = await checkWebGpu(manifest(MiB), { width: 512, height: 512 }, { gpu: small });
+  assert.equal(at512.ok, false);
+  assert.match(!at512.ok ? at512.reason : "", /largest buffer \(128 MiB\)/);
+  const at256 = await checkWebGpu(manifest(MiB), { width: 256, height: 256 }, { gpu: small });
+  assert.equal(at256.ok, true);
+});
+
+Deno.test("checkWebGpu() declines models larger than half the device memory", async () => {
+  const size = { width: 64, height: 64 };
+  const big = await checkWebGpu(manifest(3000 * MiB), size, { gpu: gpu({}), deviceMemoryGb: 4 });
+  assert.equal(big.ok, false);
+  assert.match(!big.ok ? big.reason : "", /too little memory \(2048 MiB usable/);
+  const fits = await checkWebGpu(manifest(1500 * MiB), size, { gpu: gpu({}), deviceMemoryGb: 4 });
+  assert.equal(fits.ok, true);
+});
