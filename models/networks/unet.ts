@@ -19,6 +19,8 @@ export interface BuildUnetOptions {
   name?: string;
   /** Storage type of the weights. @default {"float32"} */
   weightDType?: "float32" | "float16";
+  /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
+  ioDType?: "float32" | "float16";
 }
 
 /**
@@ -41,6 +43,7 @@ export function buildUnet(
     name: options.name ?? "unet",
     weights,
     ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
+    ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
   });
   const contextDim = spec.mid?.crossAttentionDim ?? spec.down[0]!.crossAttentionDim;
   const sample = g.input("sample", "float32", ["batch", spec.inChannels, "height", "width"]);

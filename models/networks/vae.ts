@@ -22,6 +22,8 @@ export interface BuildVaeOptions {
   name?: string;
   /** Storage type of the weights. @default {"float32"} */
   weightDType?: "float32" | "float16";
+  /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
+  ioDType?: "float32" | "float16";
 }
 
 /**
@@ -139,6 +141,7 @@ function newGraph(weights: WeightSource, options: BuildVaeOptions, name: string)
     name: options.name ?? name,
     weights,
     ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
+    ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
   });
 }
 
