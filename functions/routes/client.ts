@@ -3,6 +3,10 @@
  * `/embed.js`, `/sdk.js` and onnxruntime-web's files under `/ort/`. When the bundle is missing
  * the routes answer 404 in the error shape, saying how to build it.
  *
+ * Files whose names carry esbuild's content hash (the render worker and its map) never change
+ * under that name, so they are cached for a year as immutable; the stable names (the page,
+ * `embed.js`, `sdk.js`, onnxruntime's wasm) are revalidated after five minutes.
+ *
  * @module
  */
 import { Hono } from "hono";
@@ -39,10 +43,17 @@ export function clientRoutes(deps: Pick<RouteDeps, "staticFiles">): Hono<AppEnv>
       "ETag": `W/"${file.size.toString(16)}-${Math.floor(file.mtime).toString(16)}"`,
     });
   };
-  const revalidate = "public, max-age=300, must-revalidate";
-  app.get("/", serve("index.html", revalidate));
-  app.get("/embed.js", serve("embed.js", revalidate));
-  app.get("/sdk.js", serve("sdk.js", revalidate));
-  app.get("/ort/:file{[\\w.-]+}", (c) => serve(`ort/${c.req.param("file")}`, revalidate)(c));
+  app.get("/", serve("index.html", REVALIDATE));
+  app.get("/embed.js", serve("embed.js", REVALIDATE));
+  app.get("/sdk.js", serve("sdk.js", REVALIDATE));
+  app.get("/ort/:file{[\\w.-]+}", (c) => {
+    const file = c.req.param("file");
+    return serve(`ort/${file}`, CONTENT_HASHED.test(file) ? IMMUTABLE : REVALIDATE)(c);
+  });
   return app;
 }
+
+const REVALIDATE = "public, max-age=300, must-revalidate";
+const IMMUTABLE = "public, max-age=31536000, immutable";
+/** esbuild's `[name].[hash]` (8 base-32 characters) and the files written beside it. */
+const CONTENT_HASHED = /\.[A-Z0-9]{8}\.js(\.map|\.LEGAL\.txt)?$/;

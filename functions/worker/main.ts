@@ -4,7 +4,7 @@
  * worker that reads the environment.
  *
  * ```sh
- * REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models tiny-sd
+ * SD_REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models tiny-sd
  * ```
  *
  * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `tiny-sd`), `--workers N`
@@ -47,7 +47,7 @@ function integer(name: string, text: string | undefined, fallback: number): numb
 
 const url = env.SD_REDIS_URL ?? env.REDIS_URL;
 if (url === undefined || !/^rediss?:\/\//.test(url)) {
-  fail("set REDIS_URL (redis://host:port) to the Redis the API instances use");
+  fail("set SD_REDIS_URL (redis://host:port) to the Redis the API instances use");
 }
 const models = (values.models ?? env.SD_MODELS ?? "tiny-sd").split(",").map((m) => m.trim())
   .filter((m) => m.length > 0);

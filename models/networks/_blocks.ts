@@ -124,7 +124,10 @@ export function downsample2d(
 
 /**
  * diffusers `Upsample2D` with a conv: nearest-neighbour 2× (PyTorch `interpolate(mode="nearest")`
- * = ONNX Resize asymmetric/floor) followed by a 3×3 conv named `<prefix>.conv`.
+ * = ONNX Resize asymmetric/floor) followed by a 3×3 conv named `<prefix>.conv`. With `like`, the
+ * output takes the spatial size of that tensor instead (diffusers' `upsample_size`, which the UNet
+ * passes from the next skip connection so that latents whose sides are not a multiple of
+ * 2^upsamplers still line up: 9 → 5 → 9, not 10); for even sides it is the same 2×.
  *
  * @example Usage
  * ```ts ignore
@@ -135,13 +138,24 @@ export function upsample2d(
   g: GraphBuilder,
   x: Value,
   prefix: string,
-  options: { channels: number },
+  options: { channels: number; like?: Value },
 ): Value {
-  const up = g.op("Resize", [x, "", g.constFloat([1, 1, 2, 2])], {
+  const nearest = {
     mode: "nearest",
     coordinate_transformation_mode: "asymmetric",
     nearest_mode: "floor",
-  });
+  };
+  const up = options.like === undefined
+    ? g.op("Resize", [x, "", g.constFloat([1, 1, 2, 2])], nearest)
+    : g.op("Resize", [
+      x,
+      "",
+      "",
+      g.op("Concat", [
+        g.op("Shape", [x], { start: 0, end: 2 }),
+        g.op("Shape", [options.like], { start: 2, end: 4 }),
+      ], { axis: 0 }),
+    ], nearest);
   return conv2d(g, up, `${prefix}.conv`, {
     inChannels: options.channels,
     outChannels: options.channels,

@@ -96,7 +96,10 @@ export function buildUnet(
       x = resnetWithAttention(blocks, x, prefix, j, block, { inChannels, outChannels });
     }
     if (i < spec.up.length - 1) {
-      x = upsample2d(g, x, `${prefix}.upsamplers.0`, { channels: outChannels });
+      x = upsample2d(g, x, `${prefix}.upsamplers.0`, {
+        channels: outChannels,
+        like: skips.at(-1)!.value,
+      });
     }
   });
 

@@ -1,20 +1,31 @@
 /**
- * A real edge app on a loopback port for the client tests: the fixture model catalog, in-memory
- * keys (a secret key and a publishable key for the given origins), a job queue over the given
- * render function, and a log of every request path so tests can count downloads.
+ * A real edge app on a loopback port for the client tests, wired as `deno task start` wires it:
+ * the embedded `tiny-sd` model served from the registry, the CLIP text encoder on
+ * onnxruntime-node, the in-process job queue and a pool of render Workers. Keys are in memory (a
+ * secret key and a publishable key for the given origins) and every request path is logged so
+ * tests can count downloads.
  */
 import { createApp } from "../../functions/app.ts";
-import type { Encoder } from "../../functions/services/encoder/encoder.ts";
+import { createPipelineEncoder } from "../../functions/services/encoder/pipeline_encoder.ts";
 import type { StaticFiles } from "../../functions/services/static_files.ts";
-import { recordingEncoder } from "../functions/_encoder.ts";
+import { createLocalCatalog } from "../../functions/services/models/local_catalog.ts";
+import {
+  createInProcessQueue,
+  type InProcessQueue,
+  type RenderPool,
+  startRenderPool,
+} from "../../functions/worker/mod.ts";
+import { loadModel, type LocalModel } from "../../models/mod.ts";
+import { createBackend } from "../../shared/ort/mod.ts";
+import { nodeRuntime } from "../../shared/ort/node.ts";
 import { testConfig, testDeps } from "../functions/_harness.ts";
-import { createTestQueue, type RenderFunction } from "../functions/_queue.ts";
 
 /** Options of {@linkcode startApi}. */
 export interface StartApiOptions {
-  render: RenderFunction;
-  /** @default the recording encoder (embeddings derived from the prompt text) */
-  encoder?: Encoder;
+  /** Render Workers to start; 0 leaves submitted jobs queued. @default 1 */
+  workers?: number;
+  /** Module exporting `loadModel` for the render Workers. @default the registry's */
+  modelLoader?: URL;
   staticFiles?: StaticFiles;
   /** Origins of the publishable key. @default ["http://page.test"] */
   origins?: string[];
@@ -29,19 +40,39 @@ export interface TestApi {
   publishableKey: string;
   /** `METHOD /path` of every request, in arrival order. */
   requests: string[];
-  queue: ReturnType<typeof createTestQueue>;
+  queue: InProcessQueue;
+  /** The served `tiny-sd` model on disk. */
+  model: LocalModel;
   /** Creates another publishable key for `origins`. */
   publishableKeyFor(origins: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
-/** Starts the edge app on `127.0.0.1:<free port>`. */
-export async function startApi(options: StartApiOptions): Promise<TestApi> {
-  const queue = createTestQueue(options.render);
+/** Starts the edge app on `127.0.0.1:<free port>`, once its render Workers are ready. */
+export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
+  const model = await loadModel("tiny-sd");
+  const queue = createInProcessQueue({ capacity: 16 });
+  const workers = options.workers ?? 1;
+  let pool: RenderPool | null = null;
+  if (workers > 0) {
+    pool = startRenderPool({
+      queue,
+      models: ["tiny-sd"],
+      workers,
+      device: "cpu",
+      ...(options.modelLoader ? { modelLoader: options.modelLoader } : {}),
+    });
+    await pool.ready;
+  }
+  const encoder = createPipelineEncoder({
+    backend: () => createBackend({ devices: ["cpu"], runtimes: [nodeRuntime()] }),
+    load: () => Promise.resolve(model),
+  });
   const deps = await testDeps({
     config: testConfig(options.env ?? {}),
     queue,
-    encoder: options.encoder ?? recordingEncoder(),
+    encoder,
+    catalog: createLocalCatalog(["tiny-sd"], { load: () => Promise.resolve(model) }),
     ...(options.staticFiles ? { staticFiles: options.staticFiles } : {}),
   });
   const secret = await deps.keys.create("secret", { name: "test" });
@@ -64,8 +95,14 @@ export async function startApi(options: StartApiOptions): Promise<TestApi> {
     publishableKey: publishable.key,
     requests,
     queue,
+    model,
     publishableKeyFor: async (origins) =>
       (await deps.keys.create("publishable", { name: "more", origins })).key,
-    close: () => server.shutdown(),
+    async close() {
+      await server.shutdown();
+      await pool?.close();
+      await queue.close();
+      await encoder.dispose();
+    },
   };
 }

@@ -1,15 +1,11 @@
 /**
- * The whole system for browser tests: the client built into a temporary `dist`, the edge app with
- * the real CLIP encoder and the real render pipeline (onnxruntime-node, CPU) on the fixture model,
- * and a second loopback server on another origin that serves the test pages.
+ * The whole system for browser tests: the client built into a temporary `dist`, the edge app as
+ * `deno task start` wires it (the embedded `tiny-sd`, the real CLIP encoder, the in-process queue
+ * and a render Worker on onnxruntime-node), and a second loopback server on another origin that
+ * serves the test pages.
  */
 import { buildClient, type ClientManifest } from "../../client/build.ts";
-import { createPipelineEncoder } from "../../functions/services/encoder/pipeline_encoder.ts";
 import { createDirStaticFiles } from "../../functions/services/static_files.ts";
-import { createBackend } from "../../shared/ort/mod.ts";
-import { nodeRuntime } from "../../shared/ort/node.ts";
-import { FIXTURE_ROOT, fixtureManifest } from "../functions/_harness.ts";
-import { createPipelineRender } from "../functions/_render.ts";
 import { startApi, type TestApi } from "../client/_api.ts";
 
 /** A running stack. */
@@ -38,16 +34,7 @@ export async function startStack(): Promise<Stack> {
   });
   const port = pageServer.addr.port;
   const pageOrigin = `http://127.0.0.1:${port}`;
-  const manifest = await fixtureManifest();
-  const encoder = createPipelineEncoder({
-    backend: () => createBackend({ devices: ["cpu"], runtimes: [nodeRuntime()] }),
-    load: () =>
-      Promise.resolve({ manifest, readFile: (path) => Deno.readFile(`${FIXTURE_ROOT}/${path}`) }),
-  });
-  const renderer = await createPipelineRender();
   const api = await startApi({
-    render: renderer.render,
-    encoder,
     staticFiles: createDirStaticFiles(dist),
     origins: [pageOrigin],
   });
@@ -60,8 +47,6 @@ export async function startStack(): Promise<Stack> {
     async close() {
       await api.close();
       await pageServer.shutdown();
-      await encoder.dispose();
-      await renderer.dispose();
       await Deno.remove(dist, { recursive: true });
     },
   };

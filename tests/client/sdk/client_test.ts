@@ -1,21 +1,8 @@
 import assert from "node:assert/strict";
+import { decode } from "fast-png";
 import { createClient, type ProgressEvent, SdClientError } from "../../../client/sdk/mod.ts";
-import { encodePng } from "../../../shared/image/mod.ts";
-import type { RenderFunction } from "../../functions/_queue.ts";
+import { readPngParameters } from "../../../shared/image/mod.ts";
 import { startApi } from "../_api.ts";
-
-/** A stand-in render worker: a seed-dependent PNG after `steps` reported steps. */
-const patternRender: RenderFunction = async (request, { signal, onStep }) => {
-  for (let step = 1; step <= request.steps; step++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    signal.throwIfAborted();
-    onStep(step, request.steps);
-  }
-  const rgba = new Uint8Array(request.width * request.height * 4);
-  const seed = Number(BigInt(request.seed) % 251n);
-  for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 7 + seed) % 256;
-  return { images: [encodePng(rgba, { width: request.width, height: request.height })] };
-};
 
 Deno.test("createClient() rejects a bad base URL, an empty key and an unknown device", () => {
   assert.throws(() => createClient({ baseUrl: "ftp://x", key: "pk_1" }), TypeError);
@@ -28,12 +15,13 @@ Deno.test("createClient() rejects a bad base URL, an empty key and an unknown de
 });
 
 Deno.test("generate() on the server reports queue and steps, and returns the server's PNG and seed", async () => {
-  const api = await startApi({ render: patternRender });
+  const api = await startApi();
   try {
     const client = createClient({ baseUrl: api.url, key: api.secretKey, device: "server" });
     const events: ProgressEvent[] = [];
+    const request = { prompt: "a red circle", steps: 3, width: 64, height: 72, scheduler: "euler" };
     const result = await client.generate(
-      { prompt: "a red circle", seed: 1234, steps: 3, width: 64, height: 72 },
+      { ...request, seed: 1234 },
       { onProgress: (event) => events.push(event) },
     );
     assert.equal(result.device, "server");
@@ -41,11 +29,12 @@ Deno.test("generate() on the server reports queue and steps, and returns the ser
     assert.equal([result.width, result.height].join("x"), "64x72");
     assert.equal(result.fallbackReason, undefined);
     assert.equal(result.blob.type, "image/png");
-    const expected = (await patternRender(api.queue.submitted[0]!, {
-      signal: new AbortController().signal,
-      onStep() {},
-    })).images[0]!;
-    assert.deepEqual(new Uint8Array(await result.blob.arrayBuffer()), expected);
+    const png = new Uint8Array(await result.blob.arrayBuffer());
+    const image = decode(png);
+    assert.equal(`${image.width}x${image.height}`, "64x72");
+    const parameters = readPngParameters(png) ?? "";
+    assert.match(parameters, /^a red circle\n/);
+    assert.match(parameters, /Seed: 1234\b/);
     assert.deepEqual(events.map((e) => e.type === "step" ? `step ${e.step}/${e.total}` : e.type), [
       "device",
       "queued",
@@ -53,16 +42,26 @@ Deno.test("generate() on the server reports queue and steps, and returns the ser
       "step 2/3",
       "step 3/3",
     ]);
-    const submitted = api.queue.submitted[0]!;
-    assert.equal(submitted.prompt, "a red circle");
-    assert.equal(submitted.seed, "1234");
+    const jobId = api.requests.find((r) => r.startsWith("GET /v1/jobs/"))!.split("/")[3]!;
+    const job = await api.queue.get(jobId);
+    assert.equal(job?.request.prompt, "a red circle");
+    assert.equal(job?.request.seed, "1234");
+
+    const again = await client.generate({ ...request, seed: 1234 });
+    assert.deepEqual(
+      new Uint8Array(await again.blob.arrayBuffer()),
+      png,
+      "a seed reproduces the image",
+    );
+    const other = await client.generate({ ...request, seed: 1235 });
+    assert.notDeepEqual(decode(new Uint8Array(await other.blob.arrayBuffer())).data, image.data);
   } finally {
     await api.close();
   }
 });
 
 Deno.test("generate() with 'auto' and no WebGPU goes straight to the server and says why", async () => {
-  const api = await startApi({ render: patternRender });
+  const api = await startApi();
   try {
     const client = createClient({ baseUrl: api.url, key: api.secretKey, gpu: null });
     const result = await client.generate({ prompt: "a cat", steps: 2 });
@@ -76,7 +75,7 @@ Deno.test("generate() with 'auto' and no WebGPU goes straight to the server and 
 });
 
 Deno.test("generate() falls back to polling when the event stream cannot be opened", async () => {
-  const api = await startApi({ render: patternRender });
+  const api = await startApi();
   try {
     const blocking: typeof fetch = (input, init) =>
       String(input instanceof Request ? input.url : input).endsWith("/events")
@@ -97,8 +96,10 @@ Deno.test("generate() falls back to polling when the event stream cannot be open
 });
 
 Deno.test("generate() turns API refusals into typed errors: bad key, foreign origin, failed job", async () => {
-  const failing: RenderFunction = () => Promise.reject(new Error("the GPU caught fire"));
-  const api = await startApi({ render: failing, origins: ["http://page.test"] });
+  const api = await startApi({
+    modelLoader: new URL("../_corrupt_unet_loader.ts", import.meta.url),
+    origins: ["http://page.test"],
+  });
   try {
     const bad = createClient({ baseUrl: api.url, key: "pk_notakey", device: "server" });
     await assert.rejects(
@@ -132,7 +133,7 @@ Deno.test("generate() turns API refusals into typed errors: bad key, foreign ori
       allowed.generate({ prompt: "a cat", steps: 2 }),
       (e) =>
         e instanceof SdClientError && e.code === "generation_failed" &&
-        e.message.includes("the GPU caught fire"),
+        /unet\/model\.onnx|protobuf|parse|load/i.test(e.message),
     );
   } finally {
     await api.close();
@@ -140,16 +141,11 @@ Deno.test("generate() turns API refusals into typed errors: bad key, foreign ori
 });
 
 Deno.test("aborting generate() rejects with the signal's reason and cancels the server job", async () => {
-  const slow: RenderFunction = async (_request, { signal, onStep }) => {
-    onStep(1, 50);
-    await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
-    return { images: [] };
-  };
-  const api = await startApi({ render: slow });
+  const api = await startApi();
   try {
     const client = createClient({ baseUrl: api.url, key: api.secretKey, device: "server" });
     const abort = new AbortController();
-    const pending = client.generate({ prompt: "a cat", steps: 50 }, {
+    const pending = client.generate({ prompt: "a cat", steps: 150, width: 512, height: 512 }, {
       signal: abort.signal,
       onProgress: (event) => {
         if (event.type === "step") abort.abort(new DOMException("user left", "AbortError"));

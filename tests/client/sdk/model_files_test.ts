@@ -6,13 +6,10 @@ import {
   MODEL_CACHE_NAME,
   type RemoteModelFile,
 } from "../../../client/sdk/model_files.ts";
-import { FIXTURE_ROOT } from "../../functions/_harness.ts";
 import { startApi } from "../_api.ts";
 
-const unused = () => Promise.reject(new Error("no rendering in these tests"));
-
 async function setup() {
-  const server = await startApi({ render: unused });
+  const server = await startApi({ workers: 0 });
   const api = createApi({ baseUrl: server.url, key: server.secretKey, fetch });
   const manifest = await api.json<{ components: { unet: { model: RemoteModelFile } } }>(
     "/v1/models/tiny-sd",
@@ -25,7 +22,7 @@ async function setup() {
 Deno.test("fetchModelFile() downloads with progress, verifies and then serves the file from the cache", async () => {
   const { server, api, unet, downloads } = await setup();
   try {
-    const expected = await Deno.readFile(`${FIXTURE_ROOT}/unet/model.onnx`);
+    const expected = await server.model.readFile(unet.path);
     const progress: [number, number, boolean][] = [];
     const first = await fetchModelFile(unet, {
       api,

@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { createDirStaticFiles } from "../../../functions/services/static_files.ts";
 import { recordingEncoder } from "../_encoder.ts";
 import { serveApp, testDeps } from "../_harness.ts";
-import { createTestQueue } from "../_queue.ts";
+import { createInProcessQueue } from "../../../functions/worker/mod.ts";
 
-const queue = () => createTestQueue(() => Promise.reject(new Error("unused")));
+const queue = () => createInProcessQueue();
 
-Deno.test("client routes serve client/dist files with validators, and say how to build when absent", async () => {
+Deno.test("client routes serve client/dist files with validators, cache hashed names for good, and say how to build when absent", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/embed.js`, "export const embed = 1;\n");
   await Deno.mkdir(`${dir}/ort`);
   await Deno.writeFile(`${dir}/ort/ort-wasm.wasm`, new Uint8Array([0, 97, 115, 109]));
+  await Deno.writeTextFile(`${dir}/ort/sd-render-worker.5QGBK22F.js`, "postMessage(1);\n");
   const server = serveApp(
     await testDeps({
       queue: queue(),
@@ -28,9 +29,18 @@ Deno.test("client routes serve client/dist files with validators, and say how to
     const again = await fetch(`${server.url}/embed.js`, { headers: { "If-None-Match": etag } });
     assert.equal(again.status, 304);
     await again.body?.cancel();
+    assert.equal(embed.headers.get("Cache-Control"), "public, max-age=300, must-revalidate");
     const wasm = await fetch(`${server.url}/ort/ort-wasm.wasm`);
     assert.equal(wasm.headers.get("Content-Type"), "application/wasm");
+    assert.equal(wasm.headers.get("Cache-Control"), "public, max-age=300, must-revalidate");
     await wasm.body?.cancel();
+    const worker = await fetch(`${server.url}/ort/sd-render-worker.5QGBK22F.js`);
+    assert.equal(await worker.text(), "postMessage(1);\n");
+    assert.equal(
+      worker.headers.get("Cache-Control"),
+      "public, max-age=31536000, immutable",
+      "a content-hashed name never changes content",
+    );
     const page = await fetch(`${server.url}/`);
     assert.equal(page.status, 404);
     const error = (await page.json()).error;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { toFloat16Array } from "../../../functions/services/encoder/float16.ts";
 import { expectedEmbeddings, recordingEncoder } from "../_encoder.ts";
 import { jsonPost, serveApp, testDeps } from "../_harness.ts";
-import { createTestQueue } from "../_queue.ts";
+import { createInProcessQueue } from "../../../functions/worker/mod.ts";
 
 function fromBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -11,7 +11,7 @@ function fromBase64(text: string): Uint8Array {
 async function setup() {
   const encoder = recordingEncoder();
   const deps = await testDeps({
-    queue: createTestQueue(() => Promise.reject(new Error("unused"))),
+    queue: createInProcessQueue(),
     encoder,
   });
   const { key } = await deps.keys.create("secret");

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { rangeOf } from "../../../functions/routes/models.ts";
 import { recordingEncoder } from "../_encoder.ts";
 import { FIXTURE_ROOT, serveApp, testDeps } from "../_harness.ts";
-import { createTestQueue } from "../_queue.ts";
+import { createInProcessQueue } from "../../../functions/worker/mod.ts";
 
 async function setup() {
   const deps = await testDeps({
-    queue: createTestQueue(() => Promise.reject(new Error("unused"))),
+    queue: createInProcessQueue(),
     encoder: recordingEncoder(),
   });
   const { key } = await deps.keys.create("secret");

@@ -38,7 +38,7 @@ export function startWorkerProcess(
       ...(options.args ?? []),
     ],
     cwd: ROOT,
-    env: { REDIS_URL: redisUrl, NO_COLOR: "1" },
+    env: { SD_REDIS_URL: redisUrl, REDIS_URL: redisUrl, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
 import { buildUnet } from "../../../models/networks/mod.ts";
 import { readGolden } from "../../_npy.ts";
 import {
@@ -25,6 +26,25 @@ Deno.test("buildUnet() matches diffusers UNet2DConditionModel on both golden cas
     const { out_sample } = await session.run(feeds);
     const diff = maxAbsDiff(out_sample, await readGolden(`unet.${name}.out_sample.npy`));
     assert.ok(diff <= TOLERANCE, `${name}: max abs diff ${diff} exceeds ${TOLERANCE}`);
+  }
+  await session.release();
+});
+
+Deno.test("buildUnet() takes latents whose sides are not a multiple of 2^upsamplers, like diffusers' upsample_size", async () => {
+  const session = await referenceSession("unet", buildUnet);
+  const feeds = await goldenFeeds({
+    timestep: "unet.t999_500.timestep.npy",
+    encoder_hidden_states: "unet.t999_500.encoder_hidden_states.npy",
+  });
+  const batch = feeds.encoder_hidden_states!.dims[0]!;
+  for (const [h, w] of [[9, 8], [7, 11], [8, 8]] as const) {
+    const data = Float32Array.from({ length: batch * 4 * h * w }, (_, i) => Math.sin(i * 0.37));
+    const { out_sample } = await session.run({
+      ...feeds,
+      sample: new ort.Tensor("float32", data, [batch, 4, h, w]),
+    });
+    assert.deepEqual([...out_sample!.dims], [batch, 4, h, w]);
+    assert.ok((out_sample!.data as Float32Array).every(Number.isFinite));
   }
   await session.release();
 });
