@@ -2,7 +2,8 @@
  * `deno task start`: the whole system in one process on the configured models (the embedded
  * `tiny-sd` by default): the edge app on `PORT` plus `SD_WORKERS` in-process render workers.
  * On first run it creates a development secret key and a publishable key for
- * `http://localhost:<port>` and prints them with the URL.
+ * `http://localhost:<port>` and prints them with the URL; later runs print a demo page link with
+ * a short-lived token (keys are stored hashed, so they cannot be shown again).
  *
  * @module
  */
@@ -24,19 +25,24 @@ async function main(): Promise<number> {
     throw error;
   }
   // The demo page, embed.js and the SDK are served from client/dist/: build them if missing.
-  await ensureClientBuilt();
+  const root = new URL("../..", import.meta.url).pathname;
+  await ensureClientBuilt({
+    outDir: config.clientDist.startsWith("/") ? config.clientDist : `${root}${config.clientDist}`,
+  });
   const runtime = await createRuntime(config);
   const app = createApp(runtime.deps);
-  const lines = await ensureDevelopmentKeys(runtime.deps.keys, config.port);
+  const dev = await ensureDevelopmentKeys(runtime.deps.keys, config.port, {
+    tokens: runtime.deps.tokens,
+    ttlSeconds: config.tokenMaxTtlSeconds,
+  });
   const server = Deno.serve({
     port: config.port,
     hostname: config.hostname,
     onListen: ({ port }) => {
       const url = `http://localhost:${port}`;
       console.log(`sd-edge listening on ${url}  (models: ${config.models.join(", ")})`);
-      for (const line of lines) console.log(line);
-      const publishable = lines.join("\n").match(/\bpk_[A-Za-z0-9]+/)?.[0];
-      console.log(`Demo page: ${url}/${publishable ? `#key=${publishable}` : ""}`);
+      for (const line of dev.lines) console.log(line);
+      console.log(`Demo page: ${url}/${dev.demoKey ? `#key=${dev.demoKey}` : ""}`);
       console.log(`Try: curl -H "Authorization: Bearer <secret key>" ${url}/v1/models`);
     },
   }, app.fetch);

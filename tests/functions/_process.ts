@@ -1,6 +1,6 @@
 /**
  * Real server processes for the multi-process HTTP tests: the `deno serve` entry
- * (`functions/main.ts`) on a loopback port, awaited on `/healthz`, and the `deno task keys` CLI.
+ * (`functions/main.ts`) or `deno task start` on a loopback port, awaited on `/healthz`, and the `deno task keys` CLI.
  * Each API process gets its own HTTP client, so no pooled connection outlives the process.
  */
 
@@ -28,6 +28,12 @@ export interface StartApiProcessOptions {
   port?: number;
   /** How long to wait for `/healthz`, in milliseconds. @default {30_000} */
   readyTimeoutMs?: number;
+  /**
+   * `serve`: `deno serve functions/main.ts` (the edge function entry); `start`: `deno task
+   * start`'s `functions/cli/start.ts` (the whole system, printing its URL and keys).
+   * @default {"serve"}
+   */
+  entry?: "serve" | "start";
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -48,15 +54,19 @@ function drain(child: Deno.ChildProcess): { text(): string; done: Promise<unknow
 }
 
 /**
- * Starts `deno serve -A --host 127.0.0.1 --port P functions/main.ts` and resolves once
- * `/healthz` answers 200; rejects with the process output if it exits or times out first.
+ * Starts `deno serve -A --host 127.0.0.1 --port P functions/main.ts` (or `functions/cli/start.ts`
+ * with `PORT=P`) and resolves once `/healthz` answers 200; rejects with the process output if it
+ * exits or times out first.
  */
 export async function startApiProcess(options: StartApiProcessOptions): Promise<ApiProcess> {
   const port = options.port ?? freePort();
+  const args = options.entry === "start"
+    ? ["run", "-A", "functions/cli/start.ts"]
+    : ["serve", "-A", "--host", "127.0.0.1", "--port", String(port), "functions/main.ts"];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["serve", "-A", "--host", "127.0.0.1", "--port", String(port), "functions/main.ts"],
+    args,
     cwd: ROOT,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", ...options.env, PORT: String(port), SD_HOSTNAME: "127.0.0.1" },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
