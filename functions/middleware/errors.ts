@@ -123,6 +123,10 @@ function toApiError(
       headers: { "Retry-After": String(retry) },
     });
   }
+  if (c.req.raw.signal.aborted) {
+    // The client went away (its work was cancelled); nobody reads this answer, nothing to log.
+    return new ApiError(499, "client_closed_request", "The client closed the request");
+  }
   const requestId = c.get("requestId" as never) as string | undefined;
   log(`[${requestId ?? "-"}] unexpected error on ${c.req.method} ${c.req.path}:`, error);
   return new ApiError(

@@ -31,6 +31,7 @@ async function setup(env: Record<string, string> = {}) {
   return {
     key,
     queue,
+    pool,
     server,
     async close() {
       await server.close();
@@ -223,6 +224,30 @@ Deno.test("DELETE /v1/jobs/:id cancels a running job: the stream ends with cance
     });
     assert.equal(again.status, 409);
     await again.body?.cancel();
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("a client that goes away during a synchronous generation cancels its job", async () => {
+  const { key, server, queue, pool, close } = await setup();
+  try {
+    const abort = new AbortController();
+    const pending = fetch(
+      `${server.url}/v1/images/generations`,
+      {
+        ...jsonPost({ prompt: "a long one", size: "512x512", steps: 150, scheduler: "euler" }, key),
+        signal: abort.signal,
+      },
+    ).catch((error) => error);
+    while (queue.size().running === 0) await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    assert.equal((await pending).name, "AbortError");
+    const started = Date.now();
+    while (queue.size().running > 0) await new Promise((r) => setTimeout(r, 10));
+    const stoppedMs = Date.now() - started;
+    assert.equal(pool.stats.succeeded, 0, "the render did not run to the end");
+    assert.ok(stoppedMs < 5_000, `the job stopped ${stoppedMs} ms after the client left`);
   } finally {
     await close();
   }
