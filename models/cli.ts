@@ -66,7 +66,10 @@ Environment: SD_MODELS_DIR, HF_TOKEN (private/gated repos), HF_ENDPOINT (hub URL
     "  Downloads model_index.json, text_encoder/, unet/, vae_decoder/, vae_encoder/, tokenizer/\n" +
     "  and scheduler/ into the Hugging Face cache layout, verified and resumable.",
   convert: "Usage: deno task models convert <diffusers-dir> <out-dir> [--id <id>] " +
-    "[--license <name>] [--fp16] [--overwrite]",
+    "[--license <name>] [--fp16] [--overwrite]\n" +
+    "  --fp16  float16 weights (half the download); the UNet and VAE also compute in float16,\n" +
+    "          which a full-size UNet needs to load in a browser. The text encoder computes\n" +
+    "          in float32.",
   verify: "Usage: deno task models verify <id> [--cache-dir <dir>]\n" +
     "  <id>: tiny-sd, org/name[@revision], a folder name in the cache, or a path.",
 };
@@ -220,7 +223,9 @@ async function convert(parsed: Parsed, io: ModelsCliIo): Promise<number> {
   const manifest = await convertDiffusers(src!, out!, {
     ...(typeof id === "string" ? { id } : {}),
     ...(typeof license === "string" ? { license } : {}),
-    ...(parsed.flags.has("fp16") ? { weightDType: "float16" as const } : {}),
+    ...(parsed.flags.has("fp16")
+      ? { weightDType: "float16" as const, computeDType: "float16" as const }
+      : {}),
     overwrite: parsed.flags.has("overwrite"),
     onProgress: (event) => io.stderr(`  wrote ${event.path}\n`),
     ...(io.signal ? { signal: io.signal } : {}),

@@ -34,8 +34,20 @@ export interface ConvertDiffusersOptions {
   id?: string;
   /** @default {"unknown"} */
   license?: string;
-  /** Storage type of the ONNX weights. @default {"float32"} */
+  /**
+   * Storage type of the ONNX weights. With `float16` the UNet and the VAE also compute in float16
+   * unless `computeDType` says otherwise; the text encoder keeps float32 compute.
+   * @default {"float32"}
+   */
   weightDType?: "float32" | "float16";
+  /**
+   * Element type the UNet and the VAE compute in. `float16` uses the float16 weights as stored,
+   * with no Cast a runtime could constant-fold into float32 copies: that is what lets a full-size
+   * UNet load in a browser's 4 GB wasm heap. `float32` over float16 weights casts each weight back
+   * to float32 inside the graph. The text encoder always computes in float32.
+   * @default {weightDType}
+   */
+  computeDType?: "float32" | "float16";
   /** Replace an existing output folder. @default {false} */
   overwrite?: boolean;
   onProgress?(event: ConvertEvent): void;
@@ -45,7 +57,7 @@ export interface ConvertDiffusersOptions {
 type Builder = (
   config: Record<string, unknown>,
   weights: WeightSource,
-  options: { weightDType?: "float32" | "float16" },
+  options: { weightDType?: "float32" | "float16"; computeDType?: "float32" | "float16" },
 ) => GraphBuilder;
 
 interface Network {
@@ -53,6 +65,8 @@ interface Network {
   source: "unet" | "vae" | "text_encoder";
   weightsFile: string;
   outputs: { name: string; build: Builder }[];
+  /** Whether the graphs follow `computeDType` (false: always float32 compute). */
+  halfCompute: boolean;
 }
 
 const NETWORKS: Network[] = [
@@ -60,11 +74,13 @@ const NETWORKS: Network[] = [
     source: "text_encoder",
     weightsFile: "model.safetensors",
     outputs: [{ name: "text_encoder", build: buildClipTextEncoder }],
+    halfCompute: false,
   },
   {
     source: "unet",
     weightsFile: "diffusion_pytorch_model.safetensors",
     outputs: [{ name: "unet", build: buildUnet }],
+    halfCompute: true,
   },
   {
     source: "vae",
@@ -73,6 +89,7 @@ const NETWORKS: Network[] = [
       name: "vae_encoder",
       build: buildVaeEncoder,
     }],
+    halfCompute: true,
   },
 ];
 
@@ -129,7 +146,8 @@ async function convertNetwork(
       options.signal?.throwIfAborted();
       try {
         const weightDType = options.weightDType ?? "float32";
-        const graph = output.build(config, checkpointWeights(file), { weightDType });
+        const computeDType = network.halfCompute ? options.computeDType ?? weightDType : "float32";
+        const graph = output.build(config, checkpointWeights(file), { weightDType, computeDType });
         await writeModel(graph, `${out}/${output.name}`);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

@@ -146,7 +146,7 @@ export function upsample2d(
     nearest_mode: "floor",
   };
   const up = options.like === undefined
-    ? g.op("Resize", [x, "", g.constFloat([1, 1, 2, 2])], nearest)
+    ? g.op("Resize", [x, "", g.constFloat32([1, 1, 2, 2])], nearest)
     : g.op("Resize", [
       x,
       "",

@@ -17,8 +17,14 @@ import { parseUnetConfig, type UnetBlockSpec, type UnetSpec } from "./_unet_conf
 export interface BuildUnetOptions {
   /** Graph name. @default {"unet"} */
   name?: string;
-  /** Storage type of the weights. @default {"float32"} */
+  /** Storage type of the weights. @default {computeDType} */
   weightDType?: "float32" | "float16";
+  /**
+   * Element type of the computation: `float16` stores the weights as float16 and uses them
+   * directly (see `GraphBuilderOptions.computeDType`); the timestep features stay
+   * float32. @default {"float32"}
+   */
+  computeDType?: "float32" | "float16";
   /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
   ioDType?: "float32" | "float16";
 }
@@ -44,6 +50,7 @@ export function buildUnet(
     weights,
     ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
     ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
+    ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
   });
   const contextDim = spec.mid?.crossAttentionDim ?? spec.down[0]!.crossAttentionDim;
   const sample = g.input("sample", "float32", ["batch", spec.inChannels, "height", "width"]);
@@ -197,11 +204,12 @@ function timeEmbedding(g: GraphBuilder, timestep: Value, spec: UnetSpec): Value 
   }
   const freqs = timestepFrequencies(dim / 2, spec.freqShift);
   const t = g.op("Unsqueeze", [g.op("Cast", [timestep], { to: 1 }), g.constInt64([1])]);
-  const args = g.op("Mul", [t, g.constFloat(freqs, [1, freqs.length])]);
+  // Arguments reach 1000 rad: float16 would lose their phase, so the features are float32.
+  const args = g.op("Mul", [t, g.constFloat32(freqs, [1, freqs.length])]);
   const sin = g.op("Sin", [args]);
   const cos = g.op("Cos", [args]);
   const features = g.op("Concat", spec.flipSinToCos ? [cos, sin] : [sin, cos], { axis: -1 });
-  const hidden = linear(g, features, "time_embedding.linear_1", {
+  const hidden = linear(g, g.toCompute(features), "time_embedding.linear_1", {
     inFeatures: dim,
     outFeatures: spec.timeEmbedDim,
   });

@@ -20,8 +20,13 @@ const VAE_EPS = 1e-6;
 export interface BuildVaeOptions {
   /** Graph name. @default {"vae_decoder"} or {"vae_encoder"} */
   name?: string;
-  /** Storage type of the weights. @default {"float32"} */
+  /** Storage type of the weights. @default {computeDType} */
   weightDType?: "float32" | "float16";
+  /**
+   * Element type of the computation: `float16` stores the weights as float16 and uses them
+   * directly (see `GraphBuilderOptions.computeDType`). @default {"float32"}
+   */
+  computeDType?: "float32" | "float16";
   /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
   ioDType?: "float32" | "float16";
 }
@@ -142,6 +147,7 @@ function newGraph(weights: WeightSource, options: BuildVaeOptions, name: string)
     weights,
     ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
     ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
+    ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
   });
 }
 

@@ -63,11 +63,20 @@ export interface GraphBuilderOptions {
   /** Source of parameter data. */
   weights: WeightSource;
   /**
-   * Storage type of float parameters. `float16` halves the file; each parameter is cast back to
-   * float32 inside the graph, so the computation stays float32.
-   * @default {"float32"}
+   * Storage type of float parameters. `float16` halves the file. With float32 compute each
+   * parameter is cast back to float32 inside the graph; with float16 compute it is used as is.
+   * @default {computeDType}
    */
   weightDType?: "float32" | "float16";
+  /**
+   * Element type the network computes in. `float16` makes a true half-precision graph:
+   * parameters (which must then be stored as float16) feed their ops directly, with no Cast a
+   * runtime could constant-fold into float32 copies, and {@linkcode GraphBuilder.constFloat}
+   * constants are float16. Networks keep float32 islands with {@linkcode GraphBuilder.toFloat32}
+   * and {@linkcode GraphBuilder.toCompute} where precision needs them.
+   * @default {"float32"}
+   */
+  computeDType?: "float32" | "float16";
   /**
    * Element type of float inputs and outputs. `float16` declares them float16 and casts at the
    * boundary, as some exports do.
@@ -103,6 +112,8 @@ export class GraphBuilder {
   readonly weightDType: "float32" | "float16";
   /** Element type of float graph inputs/outputs. */
   readonly ioDType: "float32" | "float16";
+  /** Element type of the float computation. */
+  readonly computeDType: "float32" | "float16";
   #weights: WeightSource;
   #nodes: GraphNode[] = [];
   #inputs: GraphIO[] = [];
@@ -114,8 +125,15 @@ export class GraphBuilder {
   constructor(options: GraphBuilderOptions) {
     this.name = options.name;
     this.#weights = options.weights;
-    this.weightDType = options.weightDType ?? "float32";
+    this.computeDType = options.computeDType ?? "float32";
+    this.weightDType = options.weightDType ?? this.computeDType;
     this.ioDType = options.ioDType ?? "float32";
+    if (this.computeDType === "float16" && this.weightDType !== "float16") {
+      throw new TypeError(
+        `Cannot build '${this.name}' as 'weightDType' must be "float16" when 'computeDType' is ` +
+          `"float16": current value is "${this.weightDType}"`,
+      );
+    }
   }
 
   /** Nodes in topological (insertion) order. */
@@ -135,18 +153,28 @@ export class GraphBuilder {
     return [...this.#initializers.values()];
   }
 
-  /** Declares a graph input; float inputs are cast from float16 when `ioDType` is float16. */
+  /**
+   * Declares a graph input. A `float32` input is declared as `ioDType` and returned in
+   * `computeDType`, with one Cast at the boundary when the two differ.
+   */
   input(name: string, dtype: DType, shape: (number | string)[]): Value {
     const boundary = dtype === "float32" ? this.ioDType : dtype;
+    const inside = dtype === "float32" ? this.computeDType : dtype;
     this.#inputs.push({ name, dtype: boundary, shape: [...shape] });
     const value = { name };
-    return boundary === dtype ? value : this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE[dtype] });
+    return boundary === inside
+      ? value
+      : this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE[inside] });
   }
 
-  /** Declares `value` as a graph output called `name`. */
+  /**
+   * Declares `value` as a graph output called `name`. A `float32` output is taken in
+   * `computeDType` and declared as `ioDType`, cast at the boundary when the two differ.
+   */
   output(value: Value, name: string, dtype: DType, shape: (number | string)[]): void {
     const boundary = dtype === "float32" ? this.ioDType : dtype;
-    const source = boundary === dtype
+    const inside = dtype === "float32" ? this.computeDType : dtype;
+    const source = boundary === inside
       ? value
       : this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE[boundary] });
     this.#nodes.push({
@@ -158,7 +186,10 @@ export class GraphBuilder {
     this.#outputs.push({ name, dtype: boundary, shape: [...shape] });
   }
 
-  /** A network parameter stored as an initializer named exactly `name`. */
+  /**
+   * A network parameter stored as an initializer named exactly `name`, returned in
+   * `computeDType` (cast from float16 storage only under float32 compute).
+   */
   param(name: string, shape: readonly number[]): Value {
     const existing = this.#params.get(name);
     if (existing) {
@@ -179,18 +210,41 @@ export class GraphBuilder {
       data: () => weights.get(name, dims),
     });
     let value: Value = { name };
-    if (this.weightDType === "float16") {
-      value = this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE.float32 });
+    if (this.weightDType !== this.computeDType) {
+      value = this.op("Cast", [value], { to: ONNX_ELEMENT_TYPE[this.computeDType] });
     }
     this.#params.set(name, { value, dims });
     return value;
   }
 
-  /** A float32 constant (not a parameter). A scalar when `shape` is omitted and one value given. */
+  /**
+   * A float constant in `computeDType` (not a parameter), for operands of float ops. A scalar
+   * when `shape` is omitted and one value given.
+   */
   constFloat(values: number[] | Float32Array, shape?: number[]): Value {
-    const data = Float32Array.from(values);
-    const dims = shape ?? (data.length === 1 ? [] : [data.length]);
-    return this.#constant("float32", dims, () => data);
+    return this.#floatConstant(this.computeDType, values, shape);
+  }
+
+  /**
+   * A float32 constant whatever `computeDType` is: for inputs that ONNX types as float32 (Resize
+   * `scales`) and for float32 islands. Shaped as in {@linkcode GraphBuilder.constFloat}.
+   */
+  constFloat32(values: number[] | Float32Array, shape?: number[]): Value {
+    return this.#floatConstant("float32", values, shape);
+  }
+
+  /** `x` (a float32 tensor) in `computeDType`: a Cast under float16 compute, else `x` itself. */
+  toCompute(x: Value): Value {
+    return this.computeDType === "float32"
+      ? x
+      : this.op("Cast", [x], { to: ONNX_ELEMENT_TYPE[this.computeDType] });
+  }
+
+  /** `x` (a `computeDType` tensor) in float32: a Cast under float16 compute, else `x` itself. */
+  toFloat32(x: Value): Value {
+    return this.computeDType === "float32"
+      ? x
+      : this.op("Cast", [x], { to: ONNX_ELEMENT_TYPE.float32 });
   }
 
   /** An int64 constant (shapes, axes, split sizes). A 1-D tensor unless `shape` says otherwise. */
@@ -232,6 +286,12 @@ export class GraphBuilder {
   /** Names of the parameters declared so far, in declaration order. */
   paramNames(): string[] {
     return [...this.#params.keys()];
+  }
+
+  #floatConstant(dtype: DType, values: number[] | Float32Array, shape?: number[]): Value {
+    const data = Float32Array.from(values);
+    const dims = shape ?? (data.length === 1 ? [] : [data.length]);
+    return this.#constant(dtype, dims, () => data);
   }
 
   #constant(

@@ -2,12 +2,12 @@
  * PyTorch-module-like helpers over {@linkcode GraphBuilder}. Each takes the state-dict prefix of
  * the module it mirrors (`down_blocks.0.resnets.0.conv1`), so parameters land under diffusers' and
  * transformers' names (`<prefix>.weight`, `<prefix>.bias`), and computes what the module does in
- * float32 with the same epsilon and scale conventions.
+ * the builder's `computeDType` with the same epsilon and scale conventions.
  *
  * @module
  */
 
-import type { GraphBuilder, Value } from "./graph.ts";
+import { type GraphBuilder, ONNX_ELEMENT_TYPE, type Value } from "./graph.ts";
 
 /** Options of {@linkcode linear}. */
 export interface LinearOptions {
@@ -65,7 +65,10 @@ export interface GroupNormOptions {
 
 /**
  * `torch.nn.GroupNorm` with affine parameters on NCHW tensors, as the standard exports write it:
- * Reshape to [N, G, -1] → InstanceNormalization → Reshape back → × weight + bias.
+ * Reshape to [N, G, -1] → InstanceNormalization → Reshape back → × weight + bias. Under float16
+ * compute it stays float16, as in diffusers' float16 exports: onnxruntime's CPU and WebGPU kernels
+ * accumulate the statistics in float32, and casting the norm to float32 and back did not make the
+ * float16 reference UNet closer to diffusers on WebGPU (max error 0.9–1.3e-2 either way).
  */
 export function groupNorm(
   g: GraphBuilder,
@@ -148,17 +151,21 @@ export function attention(
   options: AttentionOptions,
 ): Value {
   const { heads } = options;
+  const scale = options.scale ?? (options.channels ? (options.channels / heads) ** -0.5 : null);
+  // In float16 the scale goes onto q before the product, so unscaled logits cannot pass 65504.
+  const preScaled = scale !== null && g.computeDType === "float16";
+  if (preScaled) q = g.op("Mul", [q, g.constFloat([scale])]);
   const split = g.constInt64([0, 0, heads, -1]);
   const qh = g.op("Transpose", [g.op("Reshape", [q, split])], { perm: [0, 2, 1, 3] });
   const kh = g.op("Transpose", [g.op("Reshape", [k, split])], { perm: [0, 2, 3, 1] });
   const vh = g.op("Transpose", [g.op("Reshape", [v, split])], { perm: [0, 2, 1, 3] });
   let scores = g.op("MatMul", [qh, kh]);
-  const scale = options.scale ?? (options.channels ? (options.channels / heads) ** -0.5 : null);
   if (scale === null) {
     // Head width only known at run time: scale = 1/sqrt(last dim of qh).
-    const d = g.op("Cast", [g.op("Shape", [qh], { start: 3 })], { to: 1 });
+    const to = ONNX_ELEMENT_TYPE[g.computeDType];
+    const d = g.op("Cast", [g.op("Shape", [qh], { start: 3 })], { to });
     scores = g.op("Div", [scores, g.op("Sqrt", [d])]);
-  } else {
+  } else if (!preScaled) {
     scores = g.op("Mul", [scores, g.constFloat([scale])]);
   }
   if (options.mask) scores = g.op("Add", [scores, options.mask]);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import onnxProto from "onnx-proto";
 import { convertDiffusers } from "../../../models/convert/mod.ts";
 import { verifyModel } from "../../../models/registry/mod.ts";
 import { initializerBytes } from "../registry/_onnx.ts";
@@ -152,5 +153,32 @@ Deno.test("convertDiffusers() explains a missing folder, a pickle checkpoint and
       convertDiffusers(src, `${work}/taken`),
       /already exists \(pass --overwrite\)/,
     );
+  });
+});
+
+/** Element types of a model's initializers by name, and the inputs of its Cast nodes. */
+async function typesAndCasts(path: string) {
+  const graph = onnxProto.onnx.ModelProto.decode(await Deno.readFile(path)).graph!;
+  const types = new Map((graph.initializer ?? []).map((t) => [String(t.name), t.dataType]));
+  const castInputs = (graph.node ?? []).filter((n) => n.opType === "Cast").map((n) => n.input![0]!);
+  return { types, castInputs };
+}
+
+Deno.test("convertDiffusers() with float16 weights makes a float16 UNet and VAE and a float32-compute text encoder", async () => {
+  await withDirs(async (src, work) => {
+    const written = await writeCheckpoint(src);
+    await convertDiffusers(src, `${work}/onnx`, { weightDType: "float16" });
+    const FLOAT16 = 10;
+    for (const [component, tensors] of Object.entries(written) as [Component, Tensors][]) {
+      for (const network of NETWORKS[component]) {
+        const { types, castInputs } = await typesAndCasts(`${work}/onnx/${network}/model.onnx`);
+        const params = Object.keys(tensors).filter((name) => types.has(name));
+        assert.ok(params.length > 0, network);
+        assert.ok(params.every((name) => types.get(name) === FLOAT16), network);
+        const castParams = castInputs.filter((name) => types.has(name));
+        if (component === "text_encoder") assert.deepEqual(castParams.sort(), params.sort());
+        else assert.deepEqual(castParams, [], `${network} casts an initializer`);
+      }
+    }
   });
 });

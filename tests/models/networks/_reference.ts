@@ -34,21 +34,25 @@ export async function referenceTensorNames(component: Component): Promise<string
 }
 
 /**
- * Builds a graph from the reference config and weights and opens it in an onnxruntime-node CPU
- * session (the weights are read while the model is encoded, then the file is closed).
+ * Builds a graph from the reference config and weights and encodes it (the weights are read while
+ * the model is encoded, then the file is closed).
  */
+export async function referenceModel(component: Component, build: Build): Promise<Uint8Array> {
+  const config = await referenceConfig(component);
+  const weights = await openSafetensors(weightsPath(component));
+  try {
+    return encodeModel(build(config, weights)).model;
+  } finally {
+    weights.close();
+  }
+}
+
+/** {@linkcode referenceModel} opened in an onnxruntime-node CPU session. */
 export async function referenceSession(
   component: Component,
   build: Build,
 ): Promise<ort.InferenceSession> {
-  const config = await referenceConfig(component);
-  const weights = await openSafetensors(weightsPath(component));
-  let model: Uint8Array;
-  try {
-    model = encodeModel(build(config, weights)).model;
-  } finally {
-    weights.close();
-  }
+  const model = await referenceModel(component, build);
   return ort.InferenceSession.create(model, { executionProviders: ["cpu"] });
 }
 

@@ -65,3 +65,70 @@ Deno.test("GraphBuilder.op() passes optional inputs as empty names and typed att
   assert.deepEqual([...(out.y!.data as Float32Array)], [5, 5, 7, 7, 5, 5, 7, 7]);
   await session.release();
 });
+
+Deno.test("GraphBuilder with float16 compute uses float16 parameters as stored, with no Cast", () => {
+  const g = new GraphBuilder({ name: "half", weights: NO_WEIGHTS, computeDType: "float16" });
+  assert.equal(g.weightDType, "float16");
+  assert.deepEqual(g.param("w", [2]), { name: "w" });
+  assert.deepEqual(g.nodes, []);
+  g.constFloat([0.5]);
+  g.constFloat32([1, 1, 2, 2]);
+  assert.deepEqual(g.initializers.map((i) => [i.name, i.dtype]), [
+    ["w", "float16"],
+    [g.initializers[1]!.name, "float16"],
+    [g.initializers[2]!.name, "float32"],
+  ]);
+});
+
+Deno.test("GraphBuilder with float16 compute casts float I/O once at the boundary", () => {
+  const g = new GraphBuilder({ name: "io", weights: NO_WEIGHTS, computeDType: "float16" });
+  const x = g.input("x", "float32", [2]);
+  const ids = g.input("ids", "int64", [2]);
+  assert.equal(ids.name, "ids");
+  g.output(g.op("Relu", [x]), "y", "float32", [2]);
+  assert.deepEqual(g.nodes.map((n) => [n.opType, n.attributes.to ?? null]), [
+    ["Cast", 10],
+    ["Relu", null],
+    ["Cast", 1],
+    ["Identity", null],
+  ]);
+  assert.deepEqual(g.inputs.map((io) => io.dtype), ["float32", "int64"]);
+  assert.deepEqual(g.outputs.map((io) => io.dtype), ["float32"]);
+
+  const halfIo = new GraphBuilder({
+    name: "io16",
+    weights: NO_WEIGHTS,
+    computeDType: "float16",
+    ioDType: "float16",
+  });
+  halfIo.output(halfIo.input("x", "float32", [2]), "y", "float32", [2]);
+  assert.deepEqual(halfIo.nodes.map((n) => n.opType), ["Identity"]);
+  assert.deepEqual([...halfIo.inputs, ...halfIo.outputs].map((io) => io.dtype), [
+    "float16",
+    "float16",
+  ]);
+});
+
+Deno.test("GraphBuilder.toCompute() and toFloat32() cast only under float16 compute", () => {
+  const full = new GraphBuilder({ name: "full", weights: NO_WEIGHTS });
+  const x = { name: "x" };
+  assert.equal(full.toCompute(x), x);
+  assert.equal(full.toFloat32(x), x);
+  assert.equal(full.nodes.length, 0);
+  const half = new GraphBuilder({ name: "half", weights: NO_WEIGHTS, computeDType: "float16" });
+  half.toFloat32(half.toCompute(x));
+  assert.deepEqual(half.nodes.map((n) => n.attributes.to), [10, 1]);
+});
+
+Deno.test("GraphBuilder rejects float16 compute over float32 weights", () => {
+  assert.throws(
+    () =>
+      new GraphBuilder({
+        name: "mixed",
+        weights: NO_WEIGHTS,
+        computeDType: "float16",
+        weightDType: "float32",
+      }),
+    /Cannot build 'mixed' as 'weightDType' must be "float16" when 'computeDType' is "float16": current value is "float32"/,
+  );
+});
