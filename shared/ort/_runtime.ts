@@ -12,10 +12,11 @@ import type {
   BackendAttempt,
   CreateSessionOptions,
   Device,
+  GpuDeviceHandle,
   ModelSession,
   OrtRuntime,
 } from "./types.ts";
-import { configureOrtEnv, type OrtEnvSettings, type OrtModule } from "./_env.ts";
+import { configureOrtEnv, type OrtEnvSettings, type OrtModule, ortWebGpuDevice } from "./_env.ts";
 import { OrtModelSession } from "./_session.ts";
 import { PROBE_INPUT, PROBE_MODEL } from "./_probe_model.ts";
 
@@ -77,6 +78,11 @@ class RuntimeBackend implements Backend {
     });
     this.#sessions.add(wrapped);
     return wrapped;
+  }
+
+  async gpuDevice(): Promise<GpuDeviceHandle | null> {
+    if (this.device !== "webgpu") return null;
+    return await ortWebGpuDevice(this.#ort) as unknown as GpuDeviceHandle;
   }
 
   async dispose(): Promise<void> {

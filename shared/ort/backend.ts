@@ -110,6 +110,7 @@ function withAttempts(backend: Backend, attempts: readonly BackendAttempt[]): Ba
     runtime: backend.runtime,
     attempts: frozen,
     createSession: (source, options) => backend.createSession(source, options),
+    gpuDevice: () => backend.gpuDevice(),
     dispose: () => backend.dispose(),
   };
 }

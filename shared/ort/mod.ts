@@ -13,6 +13,7 @@ export type {
   CreateSessionOptions,
   Device,
   DeviceTensor,
+  GpuDeviceHandle,
   HostTensor,
   HostTensorData,
   ModelSession,

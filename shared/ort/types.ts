@@ -82,6 +82,15 @@ export interface CreateSessionOptions {
   externalData?: readonly { path: string; data: Uint8Array | string }[];
 }
 
+/**
+ * The part of the WebGPU `GPUDevice` under a backend that callers may watch or destroy (spelled
+ * out so that `shared/` needs no WebGPU typings).
+ */
+export interface GpuDeviceHandle {
+  readonly lost: Promise<{ reason: string; message: string }>;
+  destroy(): void;
+}
+
 /** A device chosen by {@linkcode createBackend}, able to load models. */
 export interface Backend {
   readonly device: Device;
@@ -91,6 +100,12 @@ export interface Backend {
   readonly attempts: readonly BackendAttempt[];
   /** Loads a model from its bytes, or from a path (Node/Deno) or URL (browsers). */
   createSession(source: Uint8Array | string, options?: CreateSessionOptions): Promise<ModelSession>;
+  /**
+   * The WebGPU device the sessions run on, `null` on other devices. onnxruntime-web destroys its
+   * device when its last session is released and makes a new one for the next session, so ask
+   * again after creating sessions.
+   */
+  gpuDevice(): Promise<GpuDeviceHandle | null>;
   /** Releases every session this backend created. */
   dispose(): Promise<void>;
 }

@@ -8,10 +8,10 @@
 import { createApp } from "../../functions/app.ts";
 import { createCachedEncoder } from "../../functions/services/encoder/cached_encoder.ts";
 import { createPipelineEncoder } from "../../functions/services/encoder/pipeline_encoder.ts";
+import { createInProcessQueue } from "../../functions/worker/mod.ts";
 import { createBackend } from "../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
 import { FIXTURE_ROOT, fixtureManifest, testConfig, testDeps } from "../functions/_harness.ts";
-import { createTestQueue } from "../functions/_queue.ts";
 
 const manifest = await fixtureManifest();
 const encoder = createPipelineEncoder({
@@ -20,11 +20,9 @@ const encoder = createPipelineEncoder({
     Promise.resolve({ manifest, readFile: (p: string) => Deno.readFile(`${FIXTURE_ROOT}/${p}`) }),
 });
 const config = testConfig({ SD_RATE_SECRET_BURST: "1000000", SD_RATE_SECRET_PER_MIN: "6000000" });
-const deps = await testDeps({
-  config,
-  queue: createTestQueue(() => Promise.reject(new Error("unused"))),
-  encoder,
-});
+// No render pool: /v1/encode never submits a job.
+const queue = createInProcessQueue();
+const deps = await testDeps({ config, queue, encoder });
 deps.encoder = createCachedEncoder(encoder, { maxEntries: 100_000 });
 const { key } = await deps.keys.create("secret");
 const server = Deno.serve(
@@ -94,5 +92,6 @@ if (import.meta.main) {
     );
   }
   await server.shutdown();
+  await queue.close();
   await encoder.dispose();
 }

@@ -60,6 +60,12 @@ Deno.test("bench suite --quick writes results.json with machine, versions, figur
     for (const id of ["limit.matmul.cpu", "unet.tiny.8.cpu", "pipeline.overhead.tiny.cpu"]) {
       assert.ok(ids.has(id), `figure ${id}`);
     }
+    const edge = results.figures.filter((f: { group: string }) => f.group === "edge");
+    assert.ok(edge.length > 0, "figures of the edge section");
+    for (const f of edge) {
+      assert.equal(f.details.model, "tiny-sd", `${f.id} names the served model`);
+      assert.ok(f.id.startsWith("edge.encode.tiny."), `${f.id} carries the model size`);
+    }
     assert.ok(results.limits.cpu > 0);
     assert.ok(Object.keys(results.profiles).length > 0, "a profile of the UNet step");
 

@@ -69,3 +69,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a webgpu backend hands out the GPUDevice its sessions run on; wasm has none",
+  ignore: webgpuUnavailable !== null,
+  async fn() {
+    const gpu = await createBackend({ devices: ["webgpu"] });
+    const wasm = await createBackend({ devices: ["wasm"] });
+    try {
+      await gpu.createSession(
+        await Deno.readFile(fixturePath("models/tiny-sd-reference/vae_decoder/model.onnx")),
+      );
+      const device = await gpu.gpuDevice();
+      assert.ok(device !== null);
+      assert.equal(typeof device.destroy, "function");
+      assert.ok(device.lost instanceof Promise);
+      assert.equal(await gpu.gpuDevice(), device, "the same device while sessions live");
+      // Destroying it is a device loss the caller can see.
+      device.destroy();
+      assert.equal((await device.lost).reason, "destroyed");
+      assert.equal(await wasm.gpuDevice(), null);
+    } finally {
+      await gpu.dispose();
+      await wasm.dispose();
+    }
+  },
+});

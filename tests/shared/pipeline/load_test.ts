@@ -16,6 +16,7 @@ function recordingBackend(backend: Backend): { backend: Backend; sessions: Model
         sessions.push(session);
         return session;
       },
+      gpuDevice: () => backend.gpuDevice(),
       dispose: () => backend.dispose(),
     },
   };
