@@ -1,7 +1,7 @@
 /**
  * float16 variants, the files a browser would download: the size of the UNet with float16
- * weights next to the float32 one, and how far one UNet step with float16 weights lands from the
- * float32 step on the same inputs (the same seeded weights, rounded). Full mode uses the
+ * weights next to the float32 one, and how far one UNet step in float16 (weights and compute)
+ * lands from the float32 step on the same inputs (the same seeded weights, rounded). Full mode uses the
  * full-size SD 1.5 UNet at 32×32 latents; `--quick` the tiny architecture at 8×8.
  */
 
@@ -98,8 +98,7 @@ export async function measureFloat16(ctx: SuiteContext): Promise<void> {
     outputs[dtype] = result.output;
     ctx.add(figure({
       id: `fp16.unet.${size}.${latent}.${dtype}.${ctx.device}`,
-      label: `${label} UNet step ${latent}×${latent} latent, ${dtype} weights ` +
-        "(computed in float32)",
+      label: `${label} UNet step ${latent}×${latent} latent, ${dtype} weights and compute`,
       group: "fp16",
       backend: ctx.device,
       unit: "ms",
@@ -110,7 +109,7 @@ export async function measureFloat16(ctx: SuiteContext): Promise<void> {
   ctx.extra.float16 = { network: `${size} unet ${latent}×${latent}`, ...difference };
   ctx.add(figure({
     id: `fp16.unet.${size}.${latent}.relative_l2`,
-    label: `${label} UNet step, float16 vs float32 weights: relative L2 difference`,
+    label: `${label} UNet step, float16 vs float32: relative L2 difference`,
     group: "fp16",
     backend: ctx.device,
     unit: "ratio",

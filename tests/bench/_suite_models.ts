@@ -41,9 +41,12 @@ export async function buildNetwork(
 ): Promise<GraphBuilder> {
   const config = await networkConfig(size, component);
   const opts = options.weightDType ? { weightDType: options.weightDType } : {};
+  // float16 is the layout a browser downloads (`models convert --fp16`): the UNet and VAE compute
+  // in float16 on their stored weights; the text encoder keeps float32 compute.
+  const compute = options.weightDType === "float16" ? { computeDType: "float16" as const } : {};
   if (component === "text_encoder") return buildClipTextEncoder(config, options.weights, opts);
-  if (component === "unet") return buildUnet(config, options.weights, opts);
-  return buildVaeDecoder(config, options.weights, opts);
+  if (component === "unet") return buildUnet(config, options.weights, { ...opts, ...compute });
+  return buildVaeDecoder(config, options.weights, { ...opts, ...compute });
 }
 
 /** Embedding width of a size's text encoder (the UNet's cross-attention width). */
@@ -119,7 +122,7 @@ export interface EnsureNetworkOptions {
 }
 
 async function sourceHash(size: ModelSize, component: Component, dtype: string): Promise<string> {
-  const hash = createHash("sha256").update(`bench/1\0${size}\0${component}\0${dtype}\0`);
+  const hash = createHash("sha256").update(`bench/2\0${size}\0${component}\0${dtype}\0`);
   hash.update(JSON.stringify(await networkConfig(size, component)));
   for (const folder of ["networks/", "onnx/", "weights/"]) {
     const dir = new URL(folder, MODELS);

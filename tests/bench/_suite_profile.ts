@@ -73,9 +73,9 @@ export async function measureProfiles(ctx: SuiteContext): Promise<void> {
 }
 
 /**
- * Full mode, WebGPU: the full-size UNet (float16 weights, what a browser downloads) at 8×8
- * through the project's backend, then with graph optimizations off (profiled, one cold step), and
- * the full-size VAE decoder at 8×8.
+ * Full mode, WebGPU: the full-size UNet (float16 weights and compute, what a browser downloads)
+ * at 8×8 through the project's backend (optimizations on), then profiled (one cold step), and the
+ * full-size VAE decoder at 8×8.
  */
 export async function measureWebGpuFullSize(ctx: SuiteContext): Promise<void> {
   if (!ctx.backend("webgpu")) return;
@@ -106,14 +106,13 @@ export async function measureWebGpuFullSize(ctx: SuiteContext): Promise<void> {
     component: "unet",
     latent: 8,
     weightDType: "float16",
-    graphOptimizationLevel: "disabled",
     warmup: 0,
     runs: 1,
   }, 600_000);
   ctx.add(figure({
     id: "unet.sd15.8.webgpu",
-    label: "SD 1.5 UNet step, batch 2 (CFG) 8×8 latent (64²), fp16 weights, " +
-      "optimizations off, cold (incl. shader compilation)",
+    label: "SD 1.5 UNet step, batch 2 (CFG) 8×8 latent (64²), float16 compute, " +
+      "cold (incl. shader compilation)",
     group: "unet",
     backend: "webgpu",
     unit: "ms",
