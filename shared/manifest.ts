@@ -43,6 +43,11 @@ export interface ComponentManifest {
   externalData?: ModelFile;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /**
+   * `float16` when any weight is stored as float16 (a WebGPU device then needs `shader-f16`,
+   * whatever the I/O types say). Absent in manifests written before it was recorded.
+   */
+  weightDType?: "float32" | "float16";
 }
 
 /** The manifest of one servable model. */

@@ -59,8 +59,10 @@ export function estimateMemory(
   manifest: ModelManifest,
   size: { width: number; height: number },
 ): MemoryEstimate {
-  const sample = manifest.components.unet.inputs.find((i) => i.name === "sample");
-  const float16 = sample?.dtype === "float16";
+  const { unet, vae_decoder: vae } = manifest.components;
+  const sample = unet.inputs.find((i) => i.name === "sample");
+  const float16 = sample?.dtype === "float16" || unet.weightDType === "float16" ||
+    vae.weightDType === "float16";
   const element = float16 ? 2 : 4;
   const tokens = (size.width / manifest.vaeScaleFactor) * (size.height / manifest.vaeScaleFactor);
   const attention = 2 * HEADS * tokens * tokens * element;

@@ -90,6 +90,7 @@ async function readComponent(
     model: await describe(path),
     inputs: info.inputs,
     outputs: info.outputs,
+    weightDType: info.float16Weights ? "float16" : "float32",
   };
   if (info.externalData.length > 1) {
     throw new TypeError(

@@ -22,6 +22,8 @@ export interface OnnxModelInfo {
   externalData: string[];
   /** Largest opset version imported for the default domain, or `null` when absent. */
   opset: number | null;
+  /** Whether any initializer is float16 (then a WebGPU device needs `shader-f16`). */
+  float16Weights: boolean;
 }
 
 // TensorProto.DataType values of the element types a manifest can name.
@@ -67,16 +69,19 @@ function tensorSpec(bytes: Uint8Array, context: string): TensorSpec {
   return { name: info.name, dtype, shape };
 }
 
-function initializer(bytes: Uint8Array): { name: string; location: string | null } {
+function initializer(
+  bytes: Uint8Array,
+): { name: string; location: string | null; float16: boolean } {
   const tensor = onnx.TensorProto.decode(bytes);
+  const float16 = tensor.dataType === onnx.TensorProto.DataType.FLOAT16;
   if (tensor.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) {
-    return { name: tensor.name, location: null };
+    return { name: tensor.name, location: null, float16 };
   }
   const entry = tensor.externalData.find((e) => e.key === "location");
   if (!entry?.value) {
     throw new TypeError(`Cannot read initializer '${tensor.name}': external data has no location`);
   }
-  return { name: tensor.name, location: entry.value };
+  return { name: tensor.name, location: entry.value, float16 };
 }
 
 function readGraph(reader: protobuf.Reader, end: number, info: OnnxModelInfo): void {
@@ -92,8 +97,9 @@ function readGraph(reader: protobuf.Reader, end: number, info: OnnxModelInfo): v
     } else if (wire === LENGTH_DELIMITED && field === GRAPH_OUTPUT) {
       info.outputs.push(tensorSpec(reader.bytes(), "output"));
     } else if (wire === LENGTH_DELIMITED && field === GRAPH_INITIALIZER) {
-      const { name, location } = initializer(reader.bytes());
+      const { name, location, float16 } = initializer(reader.bytes());
       initializers.add(name);
+      if (float16) info.float16Weights = true;
       if (location !== null) locations.add(location);
     } else {
       reader.skipType(wire);
@@ -114,7 +120,13 @@ function readGraph(reader: protobuf.Reader, end: number, info: OnnxModelInfo): v
  * ```
  */
 export function readOnnxInfo(bytes: Uint8Array): OnnxModelInfo {
-  const info: OnnxModelInfo = { inputs: [], outputs: [], externalData: [], opset: null };
+  const info: OnnxModelInfo = {
+    inputs: [],
+    outputs: [],
+    externalData: [],
+    opset: null,
+    float16Weights: false,
+  };
   const reader = protobuf.Reader.create(bytes);
   let sawGraph = false;
   try {

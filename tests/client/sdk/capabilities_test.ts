@@ -43,6 +43,14 @@ Deno.test("estimateMemory() grows with the square of the latent token count (att
   assert.equal(estimateMemory(manifest(MiB, "float16"), { width: 512, height: 512 }).float16, true);
 });
 
+Deno.test("estimateMemory() counts a model with float32 I/O but float16 weights as float16", () => {
+  const m = manifest(MiB);
+  m.components.unet.weightDType = "float16";
+  assert.equal(estimateMemory(m, { width: 64, height: 64 }).float16, true);
+  m.components.unet.weightDType = "float32";
+  assert.equal(estimateMemory(m, { width: 64, height: 64 }).float16, false);
+});
+
 Deno.test("checkWebGpu() says why it declines: no WebGPU, no adapter, no shader-f16", async () => {
   const size = { width: 64, height: 64 };
   assert.deepEqual(await checkWebGpu(manifest(MiB), size, { gpu: null }), {

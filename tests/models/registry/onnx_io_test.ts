@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import onnxProto from "onnx-proto";
+import { encodeModel, GraphBuilder } from "../../../models/onnx/mod.ts";
 import { readOnnxInfo } from "../../../models/registry/onnx_io.ts";
+import { createRandomWeights } from "../../../models/weights/mod.ts";
 import { readFixtureBytes } from "../../_fixtures.ts";
 import { externalize } from "../hub/_tiny_repo.ts";
 
@@ -19,6 +21,20 @@ Deno.test("readOnnxInfo() reads the I/O of the reference text encoder export", a
   ]);
   assert.deepEqual(info.externalData, []);
   assert.equal(info.opset, 17);
+  assert.equal(info.float16Weights, false);
+});
+
+Deno.test("readOnnxInfo() says when weights are float16, inline or external, whatever the I/O types", () => {
+  for (const dtype of ["float32", "float16"] as const) {
+    const g = new GraphBuilder({ name: "g", weights: createRandomWeights(), computeDType: dtype });
+    const x = g.input("x", "float32", [4, 300]);
+    g.output(g.op("MatMul", [x, g.param("w", [300, 300])]), "y", "float32", [4, 300]);
+    for (const threshold of [1 << 30, 16]) {
+      const info = readOnnxInfo(encodeModel(g, { externalThreshold: threshold }).model);
+      assert.equal(info.float16Weights, dtype === "float16", `${dtype}, threshold ${threshold}`);
+      assert.deepEqual(info.inputs.map((i) => i.dtype), ["float32"]);
+    }
+  }
 });
 
 Deno.test("readOnnxInfo() reads the I/O of the reference UNet and VAE exports", async () => {
