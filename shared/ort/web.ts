@@ -47,7 +47,7 @@ export const WEB_DEVICES: readonly Device[] = Object.freeze(["webgpu", "wasm"]);
  */
 export function webRuntime(options: WebRuntimeOptions = {}): OrtRuntime {
   const numThreads = options.numThreads ?? (isDeno() ? 1 : undefined);
-  return defineRuntime({
+  const runtime = defineRuntime({
     name: "onnxruntime-web",
     devices: WEB_DEVICES,
     load: async () => (await import("onnxruntime-web/webgpu")) as unknown as OrtModule,
@@ -63,4 +63,22 @@ export function webRuntime(options: WebRuntimeOptions = {}): OrtRuntime {
     },
     executionProviders: (device) => [device === "webgpu" ? "webgpu" : "wasm"],
   });
+  if (!isDeno()) return runtime;
+  return {
+    ...runtime,
+    async open(device) {
+      // onnxruntime-web's wasm loader sees Deno's `process.versions.node` and installs Node's
+      // `worker_threads.Worker` as the global `Worker`, which then refuses the `file://` module
+      // URLs of every later Worker in the process (the render pool's). With one wasm thread it
+      // needs no Worker of its own, so the global is put back.
+      const worker = globalThis.Worker;
+      try {
+        return await runtime.open(device);
+      } finally {
+        if (globalThis.Worker !== worker) {
+          (globalThis as { Worker: typeof Worker }).Worker = worker;
+        }
+      }
+    },
+  };
 }
