@@ -15,6 +15,8 @@ export type ToWorker =
     cacheDir?: string;
     /** Backend devices in order of preference. */
     devices: string[];
+    /** CPU threads per operator in this Worker; onnxruntime's default when absent. */
+    threads?: number;
     /** Models to load right away. */
     preload: string[];
     /** One Int32 per Worker: set to 1 to cancel the running render (seen at the next step). */

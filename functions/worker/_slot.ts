@@ -26,6 +26,7 @@ export interface RenderSlotOptions {
   workerUrl: string;
   loaderUrl: string;
   cacheDir?: string;
+  threads?: number;
   devices: string[];
   preload: string[];
   /** How long a cancelled render may take to stop before its Worker is terminated. */
@@ -100,6 +101,7 @@ export class RenderSlot {
       preload: options.preload,
       cancelFlag: this.#flag.buffer as SharedArrayBuffer,
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
     };
     this.#worker.postMessage(init);
   }

@@ -28,6 +28,13 @@ export interface RenderPoolOptions {
   cacheDir?: string;
   /** `auto` tries CUDA, then the CPU. @default {"auto"} */
   device?: RenderDevice;
+  /**
+   * CPU threads each Worker's onnxruntime may use per operator. Workers rendering side by side
+   * on the CPU slow each other down when each takes every core.
+   * @default {the machine's cores divided among the Workers (at least 1); onnxruntime's own
+   * choice with one Worker}
+   */
+  threadsPerWorker?: number;
   /** How long a cancelled render may take to stop before its Worker is replaced. @default {10_000} */
   cancelGraceMs?: number;
   /** Module exporting `loadModel(id, { cacheDir })`. @default {models/mod.ts} */
@@ -86,6 +93,13 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
       `Cannot start a render pool as 'device' must be one of auto, cpu, cuda: current value is '${device}'`,
     );
   }
+  const threads = options.threadsPerWorker ??
+    (workers > 1 ? Math.max(1, Math.floor(navigator.hardwareConcurrency / workers)) : undefined);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new RangeError(
+      `Cannot start a render pool as 'threadsPerWorker' must be a positive integer: current value is ${threads}`,
+    );
+  }
   const onError = options.onError ?? ((error) => console.error("render pool:", error));
   const closing = new AbortController();
   const stats = { succeeded: 0, failed: 0, crashed: 0, replaced: 0 };
@@ -97,6 +111,7 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
       devices: DEVICES[device],
       preload: [...models],
       cancelGraceMs: options.cancelGraceMs ?? 10_000,
+      ...(threads === undefined ? {} : { threads }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     });
 

@@ -39,7 +39,7 @@ let current: { jobId: string; controller: AbortController } | undefined;
 function openBackend(): Promise<Backend> {
   backend ??= createBackend({
     devices: (init?.devices ?? ["cpu"]) as Device[],
-    runtimes: [nodeRuntime()],
+    runtimes: [nodeRuntime(init?.threads === undefined ? {} : { intraOpNumThreads: init.threads })],
   });
   return backend;
 }

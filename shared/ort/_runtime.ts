@@ -33,6 +33,8 @@ export interface RuntimeDefinition {
   float16AsUint16?: boolean;
   /** The execution providers for a device, in order. */
   executionProviders(device: Device): InferenceSession.ExecutionProviderConfig[];
+  /** Threads of one operator on the CPU (onnxruntime-node); its own choice when absent. */
+  intraOpNumThreads?: number;
 }
 
 function sessionOptions(
@@ -44,6 +46,9 @@ function sessionOptions(
     executionProviders: definition.executionProviders(device),
     graphOptimizationLevel: "all",
     logSeverityLevel: 3,
+    ...(definition.intraOpNumThreads === undefined
+      ? {}
+      : { intraOpNumThreads: definition.intraOpNumThreads }),
     ...(options.externalData ? { externalData: [...options.externalData] } : {}),
   };
 }

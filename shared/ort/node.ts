@@ -13,6 +13,16 @@ import { defineRuntime } from "./_runtime.ts";
 /** The devices onnxruntime-node offers. */
 export const NODE_DEVICES: readonly Device[] = Object.freeze(["cuda", "cpu"]);
 
+/** Options of {@linkcode nodeRuntime}. */
+export interface NodeRuntimeOptions {
+  /**
+   * Threads one operator may use on the CPU. Processes running several sessions side by side
+   * (render Workers) should split the cores between them.
+   * @default {onnxruntime's choice: one per physical core}
+   */
+  intraOpNumThreads?: number;
+}
+
 /**
  * The onnxruntime-node runtime. `cuda` works where the CUDA execution provider and its libraries
  * are installed; `cpu` works everywhere onnxruntime-node loads.
@@ -26,7 +36,13 @@ export const NODE_DEVICES: readonly Device[] = Object.freeze(["cuda", "cpu"]);
  * console.log(backend.device);
  * ```
  */
-export function nodeRuntime(): OrtRuntime {
+export function nodeRuntime(options: NodeRuntimeOptions = {}): OrtRuntime {
+  const threads = options.intraOpNumThreads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new RangeError(
+      `Cannot use onnxruntime-node as 'intraOpNumThreads' must be a positive integer: current value is ${threads}`,
+    );
+  }
   return defineRuntime({
     name: "onnxruntime-node",
     devices: NODE_DEVICES,
@@ -36,5 +52,6 @@ export function nodeRuntime(): OrtRuntime {
     env: { logLevel: "fatal" },
     float16AsUint16: true,
     executionProviders: (device) => [device === "cuda" ? "cuda" : "cpu"],
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   });
 }

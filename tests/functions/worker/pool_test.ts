@@ -161,4 +161,25 @@ Deno.test("startRenderPool() rejects a plain JobQueue and bad sizes", () => {
     () => startRenderPool({ queue: createInProcessQueue(), models: ["tiny-sd"], workers: 0 }),
     RangeError,
   );
+  assert.throws(
+    () =>
+      startRenderPool({
+        queue: createInProcessQueue(),
+        models: ["tiny-sd"],
+        workers: 2,
+        threadsPerWorker: 0.5,
+      }),
+    /'threadsPerWorker' must be a positive integer: current value is 0.5/,
+  );
+});
+
+Deno.test("startRenderPool() with two Workers splits the cores between them and renders in both", async () => {
+  await withPool({ workers: 2, threadsPerWorker: 1 }, async (queue, pool) => {
+    const requests = [tinyRequest({ steps: 3, seed: "1" }), tinyRequest({ steps: 3, seed: "2" })];
+    const jobs = await Promise.all(requests.map((r) => queue.submit(r)));
+    const done = await Promise.all(jobs.map((job) => queue.wait(job.id)));
+    assert.deepEqual(done.map((job) => job.status), ["succeeded", "succeeded"]);
+    done.forEach((job, i) => assertPng(job.images?.[0], requests[i]!));
+    assert.equal(pool.stats.succeeded, 2);
+  });
 });
