@@ -44,12 +44,14 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+const EMBEDDED_IDS = Object.keys(EMBEDDED_MODELS).join(", ");
+
 const USAGE: Record<string, string> = {
   "": `Usage: deno task models <command> [options]
 
 Commands:
   list                       models in the cache (and the embedded ones)
-  build <id>                 build an embedded model (${Object.keys(EMBEDDED_MODELS).join(", ")})
+  build <id>                 build an embedded model (${EMBEDDED_IDS})
   pull <org/name[@rev]>      download an ONNX Stable Diffusion repo from the Hugging Face hub
   convert <diffusers> <out>  convert a diffusers checkpoint folder to the ONNX layout
   verify <id>                re-hash a model's files against its manifest
@@ -71,7 +73,7 @@ Environment: SD_MODELS_DIR, HF_TOKEN (private/gated repos), HF_ENDPOINT (hub URL
     "          which a full-size UNet needs to load in a browser. The text encoder computes\n" +
     "          in float32.",
   verify: "Usage: deno task models verify <id> [--cache-dir <dir>]\n" +
-    "  <id>: tiny-sd, org/name[@revision], a folder name in the cache, or a path.",
+    `  <id>: ${EMBEDDED_IDS}, org/name[@revision], a folder name in the cache, or a path.`,
 };
 
 interface Parsed {
@@ -165,7 +167,7 @@ async function build(parsed: Parsed, io: ModelsCliIo): Promise<number> {
   const model = EMBEDDED_MODELS[id!];
   if (!model) {
     throw new UsageError(
-      `Cannot build '${id}': embedded models are ${Object.keys(EMBEDDED_MODELS).join(", ")}`,
+      `Cannot build '${id}': embedded models are ${EMBEDDED_IDS}`,
     );
   }
   const dir = `${cacheDirOf(parsed, io)}/${id}`;

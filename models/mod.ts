@@ -1,6 +1,6 @@
 /**
- * The models package: registry (`loadModel`, `listModels`, manifests, the embedded `tiny-sd`),
- * Hugging Face hub downloads (`pullModel`) and diffusers → ONNX conversion
+ * The models package: registry (`loadModel`, `listModels`, manifests, the embedded `tiny-sd` and
+ * `tiny-sd-f16`), Hugging Face hub downloads (`pullModel`) and diffusers → ONNX conversion
  * (`convertDiffusers`). Runs in Deno (file system, network); the manifest type it produces lives
  * in `shared/manifest.ts`.
  *

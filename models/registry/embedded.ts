@@ -9,7 +9,7 @@
 
 import type { ModelManifest } from "../../shared/manifest.ts";
 import { exists, writeFileAtomic } from "./_files.ts";
-import { tinySd } from "./tiny_sd.ts";
+import { tinySd, tinySdF16 } from "./tiny_sd.ts";
 
 /** Progress of an embedded build. */
 export interface BuildEvent {
@@ -38,6 +38,7 @@ export interface EmbeddedModel {
 /** The embedded models by id. */
 export const EMBEDDED_MODELS: Readonly<Record<string, EmbeddedModel>> = Object.freeze({
   [tinySd.id]: tinySd,
+  [tinySdF16.id]: tinySdF16,
 });
 
 async function readRecipe(dir: string): Promise<string | null> {

@@ -1,6 +1,6 @@
 /**
  * `loadModel`: turns a model id into a local folder and its manifest. Ids are an embedded model
- * (`tiny-sd`, built into the cache on first use), a hub repository pulled earlier
+ * (`tiny-sd` or `tiny-sd-f16`, built into the cache on first use), a hub repository pulled earlier
  * (`org/name[@revision]`, found in the hub-layout cache), a folder under the cache dir
  * (`my-model`, e.g. a conversion output), or a path to a model folder (`./out`, `/models/x`).
  *

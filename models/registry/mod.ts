@@ -29,7 +29,7 @@ export {
 } from "./load_model.ts";
 export { buildManifest, type BuildManifestOptions } from "./manifest.ts";
 export { type OnnxModelInfo, readOnnxInfo } from "./onnx_io.ts";
-export { TINY_SD_SEED, tinySd } from "./tiny_sd.ts";
+export { createTinySd, TINY_SD_SEED, tinySd, tinySdF16, type TinySdOptions } from "./tiny_sd.ts";
 export {
   type FileCheck,
   manifestFiles,

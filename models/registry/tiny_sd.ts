@@ -1,9 +1,12 @@
 /**
- * The embedded `tiny-sd` model: the Stable Diffusion 1.x architecture at toy size (the configs in
+ * The embedded `tiny-sd` models: the Stable Diffusion 1.x architecture at toy size (the configs in
  * `models/configs/tiny-sd/`, the same as the reference fixture's), with seeded random weights
  * from `createRandomWeights`, the real CLIP vocabulary (`models/tokenizers/clip/`), the SD 1.5
- * PNDM scheduler config and 64×64 images. Built in a few seconds without a network, and
- * deterministic: the same sources give byte-identical files.
+ * PNDM scheduler config and 64×64 images. `tiny-sd` is float32 throughout; `tiny-sd-f16` is the
+ * same network in the layout browsers download (`models convert --fp16`): float16 weights and
+ * float16 compute in the UNet and the VAE, the text encoder (which runs on the edge) unchanged.
+ * Built in a few seconds without a network, and deterministic: the same sources give
+ * byte-identical files.
  *
  * @module
  */
@@ -62,8 +65,28 @@ async function listFiles(folder: URL): Promise<string[]> {
   return names.sort();
 }
 
-async function recipe(): Promise<string> {
-  const hash = createHash("sha256").update(`${RECIPE_VERSION}\0${TINY_SD_SEED}\0`);
+/** Options of {@linkcode createTinySd}. */
+export interface TinySdOptions {
+  /** Registry id of the model, e.g. `tiny-sd`. */
+  id: string;
+  /** Model description for `models list`. */
+  description: string;
+  /**
+   * Store the UNet and VAE weights as float16 and compute in float16 (the text encoder stays
+   * float32). @default {false}
+   */
+  float16?: boolean;
+}
+
+/** What tells the variants apart in the recipe and the build. */
+interface Variant {
+  id: string;
+  dtype: "float32" | "float16";
+}
+
+async function recipe(model: Variant): Promise<string> {
+  const hash = createHash("sha256")
+    .update(`${RECIPE_VERSION}\0${model.id}\0${TINY_SD_SEED}\0${model.dtype}\0`);
   for (const path of INPUTS) {
     const folder = new URL(path, import.meta.url);
     for (const name of await listFiles(folder)) {
@@ -78,22 +101,29 @@ async function writeGraph(
   g: GraphBuilder,
   dir: string,
   name: string,
-  options: EmbeddedBuildOptions,
+  options: EmbeddedBuildOptions & { id: string },
 ): Promise<void> {
   options.signal?.throwIfAborted();
   await writeModel(g, `${dir}/${name}`, { externalData: false });
-  options.onProgress?.({ type: "build", id: "tiny-sd", stage: `${name}/model.onnx` });
+  options.onProgress?.({ type: "build", id: options.id, stage: `${name}/model.onnx` });
 }
 
-async function build(dir: string, options: EmbeddedBuildOptions = {}): Promise<ModelManifest> {
+async function build(
+  model: Variant,
+  dir: string,
+  options: EmbeddedBuildOptions = {},
+): Promise<ModelManifest> {
   const weights = createRandomWeights({ seed: TINY_SD_SEED });
   const text = await config("text_encoder.json");
   const unet = await config("unet.json");
   const vae = await config("vae.json");
-  await writeGraph(buildClipTextEncoder(text, weights), dir, "text_encoder", options);
-  await writeGraph(buildUnet(unet, weights), dir, "unet", options);
-  await writeGraph(buildVaeDecoder(vae, weights), dir, "vae_decoder", options);
-  await writeGraph(buildVaeEncoder(vae, weights), dir, "vae_encoder", options);
+  // Float16 weights feed float16 ops directly; the graphs' I/O stays float32.
+  const dtypes = { computeDType: model.dtype } as const;
+  const write = { ...options, id: model.id };
+  await writeGraph(buildClipTextEncoder(text, weights), dir, "text_encoder", write);
+  await writeGraph(buildUnet(unet, weights, dtypes), dir, "unet", write);
+  await writeGraph(buildVaeDecoder(vae, weights, dtypes), dir, "vae_decoder", write);
+  await writeGraph(buildVaeEncoder(vae, weights, dtypes), dir, "vae_encoder", write);
   const files: Record<string, string> = {
     "model_index.json": json(await config("model_index.json")),
     "scheduler/scheduler_config.json": json(await config("scheduler_config.json")),
@@ -112,24 +142,54 @@ async function build(dir: string, options: EmbeddedBuildOptions = {}): Promise<M
   for (const name of ["vocab.json", "merges.txt"]) {
     await Deno.copyFile(new URL(name, TOKENIZER), `${dir}/tokenizer/${name}`);
   }
+  const layout = model.dtype === "float16"
+    ? ", float16 weights and compute in the UNet and VAE (the browser layout)"
+    : "";
   const manifest = await buildManifest(dir, {
-    id: "tiny-sd",
+    id: model.id,
     license: "MIT",
-    description: "Embedded toy-size Stable Diffusion 1.x with seeded random weights " +
+    description: `Embedded toy-size Stable Diffusion 1.x with seeded random weights${layout} ` +
       "(for tests and offline runs; it draws coloured noise)",
     family: "sd1",
     defaults: { steps: 20, guidanceScale: 7.5, width: 64, height: 64, scheduler: "PNDMScheduler" },
     ...(options.signal ? { signal: options.signal } : {}),
   });
   await writeFileAtomic(`${dir}/manifest.json`, json(manifest));
-  options.onProgress?.({ type: "build", id: "tiny-sd", stage: "done" });
+  options.onProgress?.({ type: "build", id: model.id, stage: "done" });
   return manifest;
 }
 
-/** The embedded tiny model. */
-export const tinySd: EmbeddedModel = Object.freeze({
+/**
+ * An embedded tiny model: the same network and weights whatever the options, stored and computed
+ * in float32 or (UNet and VAE) float16. The recipe covers the id and the dtype, so two variants
+ * never share a cache entry.
+ *
+ * @example The float16 variant
+ * ```ts ignore
+ * const model = createTinySd({ id: "tiny-sd-f16", description: "float16", float16: true });
+ * await ensureEmbedded(model, `${cacheDir}/${model.id}`);
+ * ```
+ */
+export function createTinySd(options: TinySdOptions): EmbeddedModel {
+  const model: Variant = { id: options.id, dtype: options.float16 ? "float16" : "float32" };
+  return Object.freeze({
+    id: model.id,
+    description: options.description,
+    recipe: () => recipe(model),
+    build: (dir: string, buildOptions?: EmbeddedBuildOptions) => build(model, dir, buildOptions),
+  });
+}
+
+/** The embedded tiny model, float32 throughout. */
+export const tinySd: EmbeddedModel = createTinySd({
   id: "tiny-sd",
   description: "SD 1.x architecture at toy size, seeded random weights, 64×64 (built locally)",
-  recipe,
-  build,
+});
+
+/** `tiny-sd` with float16 weights and compute in the UNet and VAE: what browsers download. */
+export const tinySdF16: EmbeddedModel = createTinySd({
+  id: "tiny-sd-f16",
+  description: "tiny-sd with float16 weights and compute in the UNet and VAE (the browser " +
+    "layout, needs shader-f16 on WebGPU; built locally)",
+  float16: true,
 });

@@ -1,9 +1,9 @@
 /**
  * A real edge app on a loopback port for the client tests, wired as `deno task start` wires it:
- * the embedded `tiny-sd` model served from the registry, the CLIP text encoder on
- * onnxruntime-node, the in-process job queue and a pool of render Workers. Keys are in memory (a
- * secret key and a publishable key for the given origins) and every request path is logged so
- * tests can count downloads.
+ * the embedded `tiny-sd` model (or the given models) served from the registry, the CLIP text
+ * encoder on onnxruntime-node, the in-process job queue and a pool of render Workers. Keys are in
+ * memory (a secret key and a publishable key for the given origins) and every request path is
+ * logged so tests can count downloads.
  */
 import { createApp } from "../../functions/app.ts";
 import { createPipelineEncoder } from "../../functions/services/encoder/pipeline_encoder.ts";
@@ -27,6 +27,8 @@ export interface StartApiOptions {
   /** Module exporting `loadModel` for the render Workers. @default the registry's */
   modelLoader?: URL;
   staticFiles?: StaticFiles;
+  /** Model ids to serve and render, the first the default. @default ["tiny-sd"] */
+  models?: string[];
   /** Origins of the publishable key. @default ["http://page.test"] */
   origins?: string[];
   /** Environment overrides of the test configuration. */
@@ -41,7 +43,7 @@ export interface TestApi {
   /** `METHOD /path` of every request, in arrival order. */
   requests: string[];
   queue: InProcessQueue;
-  /** The served `tiny-sd` model on disk. */
+  /** The default (first) served model on disk. */
   model: LocalModel;
   /** Creates another publishable key for `origins`. */
   publishableKeyFor(origins: string[]): Promise<string>;
@@ -50,14 +52,21 @@ export interface TestApi {
 
 /** Starts the edge app on `127.0.0.1:<free port>`, once its render Workers are ready. */
 export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
-  const model = await loadModel("tiny-sd");
+  const ids = options.models ?? ["tiny-sd"];
+  const loaded = new Map<string, LocalModel>();
+  for (const id of ids) loaded.set(id, await loadModel(id));
+  const load = (id: string) => {
+    const model = loaded.get(id);
+    return model ? Promise.resolve(model) : Promise.reject(new Error(`'${id}' is not served`));
+  };
+  const model = loaded.get(ids[0]!)!;
   const queue = createInProcessQueue({ capacity: 16 });
   const workers = options.workers ?? 1;
   let pool: RenderPool | null = null;
   if (workers > 0) {
     pool = startRenderPool({
       queue,
-      models: ["tiny-sd"],
+      models: ids,
       workers,
       device: "cpu",
       ...(options.modelLoader ? { modelLoader: options.modelLoader } : {}),
@@ -66,13 +75,13 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
   }
   const encoder = createPipelineEncoder({
     backend: () => createBackend({ devices: ["cpu"], runtimes: [nodeRuntime()] }),
-    load: () => Promise.resolve(model),
+    load,
   });
   const deps = await testDeps({
-    config: testConfig(options.env ?? {}),
+    config: testConfig({ SD_MODELS: ids.join(","), ...options.env }),
     queue,
     encoder,
-    catalog: createLocalCatalog(["tiny-sd"], { load: () => Promise.resolve(model) }),
+    catalog: createLocalCatalog(ids, { load }),
     ...(options.staticFiles ? { staticFiles: options.staticFiles } : {}),
   });
   const secret = await deps.keys.create("secret", { name: "test" });

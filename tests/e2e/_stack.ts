@@ -1,8 +1,8 @@
 /**
  * The whole system for browser tests: the client built into a temporary `dist`, the edge app as
- * `deno task start` wires it (the embedded `tiny-sd`, the real CLIP encoder, the in-process queue
- * and a render Worker on onnxruntime-node), and a second loopback server on another origin that
- * serves the test pages.
+ * `deno task start` wires it (the embedded `tiny-sd` or the given models, the real CLIP encoder,
+ * the in-process queue and a render Worker on onnxruntime-node), and a second loopback server on
+ * another origin that serves the test pages.
  */
 import { buildClient, type ClientManifest } from "../../client/build.ts";
 import { createDirStaticFiles } from "../../functions/services/static_files.ts";
@@ -21,8 +21,14 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Options of {@linkcode startStack}. */
+export interface StartStackOptions {
+  /** Model ids the API serves, the first the default. @default ["tiny-sd"] */
+  models?: string[];
+}
+
 /** Builds the client and starts the API and the page server. */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
   const dist = await Deno.makeTempDir({ prefix: "sd-e2e-dist-" });
   const client = await buildClient({ outDir: dist, log: () => {} });
   const pages = new Map<string, string>();
@@ -37,6 +43,7 @@ export async function startStack(): Promise<Stack> {
   const api = await startApi({
     staticFiles: createDirStaticFiles(dist),
     origins: [pageOrigin],
+    ...(options.models ? { models: options.models } : {}),
   });
   return {
     api,

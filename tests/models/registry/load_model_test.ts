@@ -159,7 +159,9 @@ Deno.test("loadModel() rejects unknown ids with a ModelNotFoundError naming the 
       loadModel("nope", { cacheDir }),
       (error: unknown) =>
         error instanceof ModelNotFoundError && error.id === "nope" &&
-        /not an embedded model \(tiny-sd\), a pulled hub repository/.test(error.message),
+        /not an embedded model \(tiny-sd, tiny-sd-f16\), a pulled hub repository/.test(
+          error.message,
+        ),
     );
     await assert.rejects(loadModel("./does-not-exist", { cacheDir }), ModelNotFoundError);
     await assert.rejects(loadModel("", { cacheDir }), TypeError);
