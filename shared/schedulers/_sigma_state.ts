@@ -1,6 +1,8 @@
 /**
- * The state the σ-based schedulers share (Euler, Euler ancestral, LMS, Heun, KDPM2): the training
- * σ table, the inference timesteps and σ, the step cursor.
+ * The bookkeeping the σ-based schedulers share (Euler, Euler ancestral, LMS, Heun, KDPM2): the
+ * training σ table, the inference timesteps and σ, the step cursor, plus the `Scheduler` surface
+ * built on them (σ-scaled model input, `init_noise_sigma`). Each scheduler's file keeps only its
+ * own math.
  *
  * @module
  */
@@ -12,10 +14,26 @@ import {
   spacedTimesteps,
   trainSigmas,
 } from "./_schedule.ts";
-import { checkInferenceSteps, StepCursor } from "./_common.ts";
-import type { SchedulerConfig } from "./types.ts";
+import {
+  checkInferenceSteps,
+  checkStepInputs,
+  predictOriginalFromSigma,
+  scaleBySigma,
+  StepCursor,
+} from "./_common.ts";
+import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
+
+/**
+ * ᾱ per training timestep for a σ table. Zero terminal SNR makes the last σ infinite; diffusers
+ * pins ᾱ there to 2⁻²⁴ instead.
+ */
+export function sigmaAlphasCumprod(config: Readonly<SchedulerConfig>): Float32Array {
+  const cumprod = alphasCumprod(betasFor(config));
+  if (config.rescaleBetasZeroSnr) cumprod[cumprod.length - 1] = 2 ** -24;
+  return cumprod;
+}
 
 /** Options of {@linkcode SigmaState.set}. */
 export interface SigmaStateOptions {
@@ -33,19 +51,19 @@ export class SigmaState {
   readonly config: Readonly<SchedulerConfig>;
   readonly trainSigmas: Float32Array;
   readonly cursor: StepCursor = new StepCursor();
-  /** Inference timesteps, one per inference step (before any repetition). */
+  /**
+   * One timestep per step call. `set` leaves one per inference step; Heun and KDPM2 then
+   * replace it with their two-calls-per-step schedule.
+   */
   timesteps: number[] = [];
-  /** Inference σ plus the final σ, float32. */
+  /** σ per step call plus the final σ, float32 (expanded alongside `timesteps`). */
   sigmas: Float32Array;
   /** Inference steps, `null` before `set`. */
   count: number | null = null;
 
   constructor(config: Readonly<SchedulerConfig>) {
     this.config = config;
-    const cumprod = alphasCumprod(betasFor(config));
-    // Zero terminal SNR makes the last σ infinite; diffusers pins ᾱ there to 2⁻²⁴ instead.
-    if (config.rescaleBetasZeroSnr) cumprod[cumprod.length - 1] = 2 ** -24;
-    this.trainSigmas = trainSigmas(cumprod);
+    this.trainSigmas = trainSigmas(sigmaAlphasCumprod(config));
     this.sigmas = Float32Array.of(...this.trainSigmas.toReversed(), 0);
   }
 
@@ -72,4 +90,62 @@ export class SigmaState {
     this.sigmas = Float32Array.of(...sigmas, options.finalSigma ?? 0);
     this.cursor.reset();
   }
+
+  /** Checks a step call's inputs (as scheduler `name`) and returns its index in the schedule. */
+  begin(name: string, modelOutput: Float32Array, sample: Float32Array, timestep: number): number {
+    checkStepInputs(name, this.count !== null, modelOutput, sample);
+    return this.cursor.locate(this.timesteps, timestep);
+  }
+
+  /** x₀ from the model output at noise level `sigma`, per the configured prediction type. */
+  predictOriginal(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+    return predictOriginalFromSigma(this.config.predictionType, modelOutput, sample, sigma);
+  }
+}
+
+/**
+ * What the σ-based schedulers share of the `Scheduler` contract: the model input scaled by
+ * 1/√(σ² + 1), `init_noise_sigma` from σ_max, and the schedule read from their
+ * {@linkcode SigmaState}.
+ */
+export abstract class SigmaScheduler implements Scheduler {
+  abstract readonly name: string;
+  abstract readonly order: number;
+  readonly config: Readonly<SchedulerConfig>;
+  readonly #state: SigmaState;
+
+  constructor(state: SigmaState) {
+    this.config = state.config;
+    this.#state = state;
+  }
+
+  get numInferenceSteps(): number | null {
+    return this.#state.count;
+  }
+
+  get timesteps(): number[] {
+    return [...this.#state.timesteps];
+  }
+
+  get sigmas(): number[] {
+    return [...this.#state.sigmas];
+  }
+
+  get initNoiseSigma(): number {
+    return this.#state.initNoiseSigma();
+  }
+
+  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+    const state = this.#state;
+    return scaleBySigma(sample, state.sigmas[state.cursor.locate(state.timesteps, timestep)]!);
+  }
+
+  abstract setTimesteps(numInferenceSteps: number): void;
+
+  abstract step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    options?: StepOptions,
+  ): StepOutput;
 }

@@ -5,21 +5,10 @@
  * @module
  */
 
-import {
-  alphasCumprod,
-  betasFor,
-  multistepSchedule,
-  numpyLogF32,
-  trainSigmas,
-} from "./_schedule.ts";
-import {
-  alphaSigmaLambda,
-  checkInferenceSteps,
-  checkStepInputs,
-  combine,
-  StepCursor,
-} from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { alphasCumprod, betasFor, numpyLogF32 } from "./_schedule.ts";
+import { combine } from "./_common.ts";
+import { MultistepScheduler, MultistepState } from "./_multistep_state.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 // diffusers calls `np.log` on float32 tensors here.
@@ -45,52 +34,22 @@ function integral3(t: number, b: number, c: number, d: number): number {
 }
 
 /** DEIS sampler; see the module comment. */
-export class DEISMultistepScheduler implements Scheduler {
+export class DEISMultistepScheduler extends MultistepScheduler {
   readonly name = "DEISMultistepScheduler";
   readonly order = 1;
-  readonly initNoiseSigma = 1;
-  readonly config: Readonly<SchedulerConfig>;
-  #table: Float32Array;
-  #timesteps: number[] = [];
-  #sigmas: Float32Array = new Float32Array(0);
-  #count: number | null = null;
-  #cursor = new StepCursor();
-  #outputs: Float32Array[] = [];
-  #lowerOrderNums = 0;
+  readonly #state: MultistepState;
 
   constructor(config: Readonly<SchedulerConfig>) {
-    this.config = config;
-    this.#table = trainSigmas(alphasCumprod(betasFor(config)));
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#sigmas];
+    // diffusers' DEIS has no `rescale_betas_zero_snr`, so its ᾱ table is never pinned.
+    const state = new MultistepState(config, alphasCumprod(betasFor(config)));
+    super(state);
+    this.#state = state;
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const { config } = this;
-    checkInferenceSteps(numInferenceSteps, config.numTrainTimesteps);
-    const { timesteps, sigmas } = multistepSchedule(config, numInferenceSteps, this.#table, {
-      final: config.useKarrasSigmas ? "last" : "table_min",
+    this.#state.set(numInferenceSteps, {
+      final: this.config.useKarrasSigmas ? "last" : "table_min",
     });
-    this.#timesteps = timesteps;
-    this.#sigmas = sigmas;
-    this.#count = timesteps.length;
-    this.#cursor.reset();
-    this.#outputs = [];
-    this.#lowerOrderNums = 0;
-  }
-
-  scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
-    return sample.slice();
   }
 
   step(
@@ -99,57 +58,42 @@ export class DEISMultistepScheduler implements Scheduler {
     sample: Float32Array,
     _options: StepOptions = {},
   ): StepOutput {
-    checkStepInputs(this.name, this.#count !== null, modelOutput, sample);
+    const state = this.#state;
     const { config } = this;
-    const index = this.#cursor.locate(this.#timesteps, timestep, true);
-    const steps = this.#timesteps.length;
-    const short = config.lowerOrderFinal && steps < 15;
-    const { original, epsilon } = this.#convert(modelOutput, sample, index);
-    this.#outputs = [...this.#outputs, epsilon].slice(-config.solverOrder);
+    const { index, steps, short } = state.begin(this.name, modelOutput, sample, timestep);
+    // x₀ from the model output, then ε re-derived from x₀ in float32 as diffusers does.
+    const original = state.toX0(modelOutput, sample, index);
+    const { alpha, sigma } = state.at(index);
+    const epsilon = sample.map((x, i) => f32(x - f32(alpha * original[i]!)) / sigma);
+    state.remember(epsilon);
     let prevSample: Float32Array;
-    if (
-      config.solverOrder === 1 || this.#lowerOrderNums < 1 || (index === steps - 1 && short)
-    ) {
-      const t = alphaSigmaLambda(this.#sigmas[index + 1]!);
-      const s = alphaSigmaLambda(this.#sigmas[index]!);
+    if (config.solverOrder === 1 || state.lowerOrderNums < 1 || (index === steps - 1 && short)) {
+      const t = state.at(index + 1);
+      const s = state.at(index);
       const h = f32(t.lambda - s.lambda);
       prevSample = combine([
         [f32(t.alpha / s.alpha), sample],
         [-f32(t.sigma * f32(Math.exp(h) - 1)), epsilon],
       ]);
     } else if (
-      config.solverOrder === 2 || this.#lowerOrderNums < 2 || (index === steps - 2 && short)
+      config.solverOrder === 2 || state.lowerOrderNums < 2 || (index === steps - 2 && short)
     ) {
       prevSample = this.#multistep(sample, index, 2);
     } else {
       prevSample = this.#multistep(sample, index, 3);
     }
-    if (this.#lowerOrderNums < config.solverOrder) this.#lowerOrderNums++;
-    this.#cursor.advance();
+    state.finish();
     return { prevSample, predOriginalSample: original };
   }
 
-  /** x₀ from the model output, then ε re-derived from x₀ in float32 as diffusers does. */
-  #convert(modelOutput: Float32Array, sample: Float32Array, index: number) {
-    const { alpha, sigma } = alphaSigmaLambda(this.#sigmas[index]!);
-    const type = this.config.predictionType;
-    const original = type === "sample"
-      ? modelOutput.slice()
-      : type === "epsilon"
-      ? sample.map((x, i) => f32(x - f32(sigma * modelOutput[i]!)) / alpha)
-      : combine([[alpha, sample], [-sigma, modelOutput]]);
-    const epsilon = sample.map((x, i) => f32(x - f32(alpha * original[i]!)) / sigma);
-    return { original, epsilon };
-  }
-
   #multistep(sample: Float32Array, index: number, order: 2 | 3): Float32Array {
-    const at = (k: number) => alphaSigmaLambda(this.#sigmas[k]!);
-    const t = at(index + 1);
-    const s = [at(index), at(index - 1), at(index - 2)];
+    const state = this.#state;
+    const t = state.at(index + 1);
+    const s = [state.at(index), state.at(index - 1), state.at(index - 2)];
     const rho = (p: { alpha: number; sigma: number }) => f32(p.sigma / p.alpha);
     const rt = rho(t);
     const [r0, r1] = [rho(s[0]!), rho(s[1]!)];
-    const m = this.#outputs.toReversed();
+    const m = state.outputs.toReversed();
     let coeffs: number[];
     if (order === 2) {
       coeffs = [

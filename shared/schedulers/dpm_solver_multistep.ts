@@ -6,33 +6,20 @@
  * @module
  */
 
-import { alphasCumprod, betasFor, multistepSchedule, trainSigmas } from "./_schedule.ts";
-import {
-  alphaSigmaLambda,
-  checkInferenceSteps,
-  checkStepInputs,
-  combine,
-  StepCursor,
-} from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { combine } from "./_common.ts";
+import { MultistepScheduler, MultistepState } from "./_multistep_state.ts";
+import { sigmaAlphasCumprod } from "./_sigma_state.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 const diff = (a: Float32Array, b: Float32Array) => a.map((v, i) => v - b[i]!);
 
 /** DPM-Solver(++) sampler; see the module comment. */
-export class DPMSolverMultistepScheduler implements Scheduler {
+export class DPMSolverMultistepScheduler extends MultistepScheduler {
   readonly name = "DPMSolverMultistepScheduler";
   readonly order = 1;
-  readonly initNoiseSigma = 1;
-  readonly config: Readonly<SchedulerConfig>;
-  #table: Float32Array;
+  readonly #state: MultistepState;
   #lastTimestep: number;
-  #timesteps: number[] = [];
-  #sigmas: Float32Array = new Float32Array(0);
-  #count: number | null = null;
-  #cursor = new StepCursor();
-  #outputs: Float32Array[] = [];
-  #lowerOrderNums = 0;
 
   constructor(config: Readonly<SchedulerConfig>) {
     if (config.algorithmType === "dpmsolver" && config.finalSigmasType === "zero") {
@@ -41,47 +28,22 @@ export class DPMSolverMultistepScheduler implements Scheduler {
           "'algorithm_type' 'dpmsolver++': current value is dpmsolver",
       );
     }
-    this.config = config;
-    const cumprod = alphasCumprod(betasFor(config));
-    if (config.rescaleBetasZeroSnr) cumprod[cumprod.length - 1] = 2 ** -24;
-    this.#table = trainSigmas(cumprod);
+    const state = new MultistepState(config, sigmaAlphasCumprod(config));
+    super(state);
+    this.#state = state;
     // λ clipping: drop the noisiest timesteps whose log-SNR falls below `lambda_min_clipped`.
-    const lambdas = cumprod.map((a) =>
+    const lambdas = state.alphasCumprod.map((a) =>
       f32(f32(Math.log(f32(Math.sqrt(a)))) - f32(Math.log(f32(Math.sqrt(f32(1 - a))))))
     ).reverse();
     const clipped = lambdas.findIndex((l) => l >= config.lambdaMinClipped);
     this.#lastTimestep = config.numTrainTimesteps - (clipped < 0 ? lambdas.length : clipped);
   }
 
-  get numInferenceSteps(): number | null {
-    return this.#count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#sigmas];
-  }
-
   setTimesteps(numInferenceSteps: number): void {
-    const { config } = this;
-    checkInferenceSteps(numInferenceSteps, config.numTrainTimesteps);
-    const { timesteps, sigmas } = multistepSchedule(config, numInferenceSteps, this.#table, {
-      final: config.finalSigmasType === "zero" ? "zero" : "table_min",
+    this.#state.set(numInferenceSteps, {
+      final: this.config.finalSigmasType === "zero" ? "zero" : "table_min",
       lastTimestep: this.#lastTimestep,
     });
-    this.#timesteps = timesteps;
-    this.#sigmas = sigmas;
-    this.#count = timesteps.length;
-    this.#cursor.reset();
-    this.#outputs = [];
-    this.#lowerOrderNums = 0;
-  }
-
-  scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
-    return sample.slice();
   }
 
   step(
@@ -90,53 +52,35 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     sample: Float32Array,
     _options: StepOptions = {},
   ): StepOutput {
-    checkStepInputs(this.name, this.#count !== null, modelOutput, sample);
+    const state = this.#state;
     const { config } = this;
-    const index = this.#cursor.locate(this.#timesteps, timestep, true);
-    const steps = this.#timesteps.length;
-    const short = config.lowerOrderFinal && steps < 15;
+    const { index, steps, short } = state.begin(this.name, modelOutput, sample, timestep);
     const lowerOrderFinal = index === steps - 1 &&
       (config.eulerAtFinal || short || config.finalSigmasType === "zero");
     const lowerOrderSecond = index === steps - 2 && short;
 
-    const converted = this.#convert(modelOutput, sample, index);
-    this.#outputs = [...this.#outputs, converted].slice(-config.solverOrder);
+    // The model output as x₀ (DPM-Solver++) or ε (DPM-Solver).
+    const converted = config.algorithmType === "dpmsolver++"
+      ? state.toX0(modelOutput, sample, index)
+      : state.toEpsilon(modelOutput, sample, index);
+    state.remember(converted);
     let prevSample: Float32Array;
-    if (config.solverOrder === 1 || this.#lowerOrderNums < 1 || lowerOrderFinal) {
+    if (config.solverOrder === 1 || state.lowerOrderNums < 1 || lowerOrderFinal) {
       prevSample = this.#firstOrder(converted, sample, index);
-    } else if (config.solverOrder === 2 || this.#lowerOrderNums < 2 || lowerOrderSecond) {
+    } else if (config.solverOrder === 2 || state.lowerOrderNums < 2 || lowerOrderSecond) {
       prevSample = this.#secondOrder(sample, index);
     } else {
       prevSample = this.#thirdOrder(sample, index);
     }
-    if (this.#lowerOrderNums < config.solverOrder) this.#lowerOrderNums++;
-    this.#cursor.advance();
+    state.finish();
     return config.algorithmType === "dpmsolver++"
       ? { prevSample, predOriginalSample: converted }
       : { prevSample };
   }
 
-  /** The model output as x₀ (DPM-Solver++) or ε (DPM-Solver). */
-  #convert(modelOutput: Float32Array, sample: Float32Array, index: number): Float32Array {
-    const { predictionType, algorithmType } = this.config;
-    const { alpha, sigma } = alphaSigmaLambda(this.#sigmas[index]!);
-    if (algorithmType === "dpmsolver++") {
-      if (predictionType === "sample") return modelOutput.slice();
-      if (predictionType === "epsilon") {
-        return sample.map((x, i) => f32(x - f32(sigma * modelOutput[i]!)) / alpha);
-      }
-      return combine([[alpha, sample], [-sigma, modelOutput]]);
-    }
-    if (predictionType === "epsilon") return modelOutput.slice();
-    if (predictionType === "sample") {
-      return sample.map((x, i) => f32(x - f32(alpha * modelOutput[i]!)) / sigma);
-    }
-    return combine([[alpha, modelOutput], [sigma, sample]]);
-  }
-
   #firstOrder(output: Float32Array, sample: Float32Array, index: number): Float32Array {
-    const t = alphaSigmaLambda(this.#sigmas[index + 1]!);
-    const s = alphaSigmaLambda(this.#sigmas[index]!);
+    const t = this.#state.at(index + 1);
+    const s = this.#state.at(index);
     const h = f32(t.lambda - s.lambda);
     if (this.config.algorithmType === "dpmsolver++") {
       const c = f32(t.alpha * f32(Math.exp(-h) - 1));
@@ -147,11 +91,11 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   #secondOrder(sample: Float32Array, index: number): Float32Array {
-    const sigmas = this.#sigmas;
-    const t = alphaSigmaLambda(sigmas[index + 1]!);
-    const s0 = alphaSigmaLambda(sigmas[index]!);
-    const s1 = alphaSigmaLambda(sigmas[index - 1]!);
-    const [m1, m0] = this.#outputs.slice(-2) as [Float32Array, Float32Array];
+    const state = this.#state;
+    const t = state.at(index + 1);
+    const s0 = state.at(index);
+    const s1 = state.at(index - 1);
+    const [m1, m0] = state.outputs.slice(-2) as [Float32Array, Float32Array];
     const h = f32(t.lambda - s0.lambda);
     const r0 = f32(f32(s0.lambda - s1.lambda) / h);
     const d1 = diff(m0, m1).map((v) => f32(1 / r0) * v);
@@ -168,12 +112,12 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   #thirdOrder(sample: Float32Array, index: number): Float32Array {
-    const sigmas = this.#sigmas;
-    const t = alphaSigmaLambda(sigmas[index + 1]!);
-    const s0 = alphaSigmaLambda(sigmas[index]!);
-    const s1 = alphaSigmaLambda(sigmas[index - 1]!);
-    const s2 = alphaSigmaLambda(sigmas[index - 2]!);
-    const [m2, m1, m0] = this.#outputs.slice(-3) as [Float32Array, Float32Array, Float32Array];
+    const state = this.#state;
+    const t = state.at(index + 1);
+    const s0 = state.at(index);
+    const s1 = state.at(index - 1);
+    const s2 = state.at(index - 2);
+    const [m2, m1, m0] = state.outputs.slice(-3) as [Float32Array, Float32Array, Float32Array];
     const h = f32(t.lambda - s0.lambda);
     const r0 = f32(f32(s0.lambda - s1.lambda) / h);
     const r1 = f32(f32(s1.lambda - s2.lambda) / h);

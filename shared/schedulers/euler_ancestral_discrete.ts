@@ -6,18 +6,17 @@
  * @module
  */
 
-import { SigmaState } from "./_sigma_state.ts";
-import { checkStepInputs, drawNoise, predictOriginalFromSigma, scaleBySigma } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { SigmaScheduler, SigmaState } from "./_sigma_state.ts";
+import { drawNoise } from "./_common.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 
 /** Euler ancestral sampler; see the module comment. */
-export class EulerAncestralDiscreteScheduler implements Scheduler {
+export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   readonly name = "EulerAncestralDiscreteScheduler";
   readonly order = 1;
-  readonly config: Readonly<SchedulerConfig>;
-  #state: SigmaState;
+  readonly #state: SigmaState;
 
   constructor(config: Readonly<SchedulerConfig>) {
     if (config.predictionType === "sample") {
@@ -26,33 +25,13 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
           "or 'v_prediction': current value is sample",
       );
     }
-    this.config = config;
-    this.#state = new SigmaState(config);
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#state.timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#state.sigmas];
-  }
-
-  get initNoiseSigma(): number {
-    return this.#state.initNoiseSigma();
+    const state = new SigmaState(config);
+    super(state);
+    this.#state = state;
   }
 
   setTimesteps(numInferenceSteps: number): void {
     this.#state.set(numInferenceSteps);
-  }
-
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    const state = this.#state;
-    return scaleBySigma(sample, state.sigmas[state.cursor.locate(state.timesteps, timestep)]!);
   }
 
   step(
@@ -62,16 +41,10 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     options: StepOptions = {},
   ): StepOutput {
     const state = this.#state;
-    checkStepInputs(this.name, state.count !== null, modelOutput, sample);
-    const index = state.cursor.locate(state.timesteps, timestep);
+    const index = state.begin(this.name, modelOutput, sample, timestep);
     const sigma = state.sigmas[index]!;
     const sigmaTo = state.sigmas[index + 1]!;
-    const original = predictOriginalFromSigma(
-      this.config.predictionType,
-      modelOutput,
-      sample,
-      sigma,
-    );
+    const original = state.predictOriginal(modelOutput, sample, sigma);
     const from2 = f32(sigma * sigma);
     const to2 = f32(sigmaTo * sigmaTo);
     const sigmaUp = f32(Math.sqrt(f32(f32(to2 * f32(from2 - to2)) / from2)));

@@ -5,38 +5,21 @@
  * @module
  */
 
-import { SigmaState } from "./_sigma_state.ts";
-import { checkStepInputs, predictOriginalFromSigma, scaleBySigma } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { SigmaScheduler, SigmaState } from "./_sigma_state.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 
 /** Euler sampler; see the module comment. */
-export class EulerDiscreteScheduler implements Scheduler {
+export class EulerDiscreteScheduler extends SigmaScheduler {
   readonly name = "EulerDiscreteScheduler";
   readonly order = 1;
-  readonly config: Readonly<SchedulerConfig>;
-  #state: SigmaState;
+  readonly #state: SigmaState;
 
   constructor(config: Readonly<SchedulerConfig>) {
-    this.config = config;
-    this.#state = new SigmaState(config);
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#state.timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#state.sigmas];
-  }
-
-  get initNoiseSigma(): number {
-    return this.#state.initNoiseSigma();
+    const state = new SigmaState(config);
+    super(state);
+    this.#state = state;
   }
 
   setTimesteps(numInferenceSteps: number): void {
@@ -48,11 +31,6 @@ export class EulerDiscreteScheduler implements Scheduler {
     });
   }
 
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    const state = this.#state;
-    return scaleBySigma(sample, state.sigmas[state.cursor.locate(state.timesteps, timestep)]!);
-  }
-
   step(
     modelOutput: Float32Array,
     timestep: number,
@@ -60,15 +38,9 @@ export class EulerDiscreteScheduler implements Scheduler {
     _options: StepOptions = {},
   ): StepOutput {
     const state = this.#state;
-    checkStepInputs(this.name, state.count !== null, modelOutput, sample);
-    const index = state.cursor.locate(state.timesteps, timestep);
+    const index = state.begin(this.name, modelOutput, sample, timestep);
     const sigma = state.sigmas[index]!;
-    const original = predictOriginalFromSigma(
-      this.config.predictionType,
-      modelOutput,
-      sample,
-      sigma,
-    );
+    const original = state.predictOriginal(modelOutput, sample, sigma);
     const dt = f32(state.sigmas[index + 1]! - sigma);
     const prevSample = sample.map((x, i) => x + f32(f32(f32(x - original[i]!) / sigma) * dt));
     state.cursor.advance();

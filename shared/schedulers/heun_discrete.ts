@@ -6,14 +6,9 @@
  * @module
  */
 
-import { SigmaState } from "./_sigma_state.ts";
-import {
-  checkStepInputs,
-  clampInPlace,
-  predictOriginalFromSigma,
-  scaleBySigma,
-} from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { SigmaScheduler, SigmaState } from "./_sigma_state.ts";
+import { clampInPlace } from "./_common.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 
@@ -23,35 +18,16 @@ export function interleaveAfterFirst(values: readonly number[]): number[] {
 }
 
 /** Heun sampler; see the module comment. */
-export class HeunDiscreteScheduler implements Scheduler {
+export class HeunDiscreteScheduler extends SigmaScheduler {
   readonly name = "HeunDiscreteScheduler";
   readonly order = 2;
-  readonly config: Readonly<SchedulerConfig>;
-  #state: SigmaState;
-  #timesteps: number[] = [];
-  #sigmas: Float32Array;
+  readonly #state: SigmaState;
   #first: { derivative: Float32Array; dt: number; sample: Float32Array } | null = null;
 
   constructor(config: Readonly<SchedulerConfig>) {
-    this.config = config;
-    this.#state = new SigmaState(config);
-    this.#sigmas = this.#state.sigmas;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#sigmas];
-  }
-
-  get initNoiseSigma(): number {
-    return this.#state.initNoiseSigma();
+    const state = new SigmaState(config);
+    super(state);
+    this.#state = state;
   }
 
   setTimesteps(numInferenceSteps: number): void {
@@ -59,17 +35,12 @@ export class HeunDiscreteScheduler implements Scheduler {
     state.set(numInferenceSteps);
     const sigmas = [...state.sigmas];
     // [σ0, σ1, σ1, …, σn−1, σn−1, 0]: one σ per step call plus the final one.
-    this.#sigmas = Float32Array.from([
+    state.sigmas = Float32Array.from([
       ...interleaveAfterFirst(sigmas.slice(0, -1)),
       sigmas[sigmas.length - 1]!,
     ]);
-    this.#timesteps = interleaveAfterFirst(state.timesteps);
+    state.timesteps = interleaveAfterFirst(state.timesteps);
     this.#first = null;
-  }
-
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    const index = this.#state.cursor.locate(this.#timesteps, timestep);
-    return scaleBySigma(sample, this.#sigmas[index]!);
   }
 
   step(
@@ -79,18 +50,12 @@ export class HeunDiscreteScheduler implements Scheduler {
     _options: StepOptions = {},
   ): StepOutput {
     const state = this.#state;
-    checkStepInputs(this.name, state.count !== null, modelOutput, sample);
-    const index = state.cursor.locate(this.#timesteps, timestep);
+    const index = state.begin(this.name, modelOutput, sample, timestep);
     const first = this.#first;
-    const sigma = first === null ? this.#sigmas[index]! : this.#sigmas[index - 1]!;
-    const sigmaNext = first === null ? this.#sigmas[index + 1]! : this.#sigmas[index]!;
+    const sigma = first === null ? state.sigmas[index]! : state.sigmas[index - 1]!;
+    const sigmaNext = first === null ? state.sigmas[index + 1]! : state.sigmas[index]!;
     const { config } = this;
-    const original = predictOriginalFromSigma(
-      config.predictionType,
-      modelOutput,
-      sample,
-      first === null ? sigma : sigmaNext,
-    );
+    const original = state.predictOriginal(modelOutput, sample, first === null ? sigma : sigmaNext);
     if (config.clipSample) clampInPlace(original, config.clipSampleRange);
     let prevSample: Float32Array;
     if (first === null) {

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { SigmaState } from "./_sigma_state.ts";
+import { SigmaScheduler, SigmaState } from "./_sigma_state.ts";
 import { logF32, sigmaToT, torchExpF32 } from "./_schedule.ts";
-import { checkStepInputs, predictOriginalFromSigma, scaleBySigma } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { scaleBySigma } from "./_common.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 
@@ -24,13 +24,10 @@ function doubled(values: readonly number[]): number[] {
 }
 
 /** KDPM2 sampler; see the module comment. */
-export class KDPM2DiscreteScheduler implements Scheduler {
+export class KDPM2DiscreteScheduler extends SigmaScheduler {
   readonly name = "KDPM2DiscreteScheduler";
   readonly order = 2;
-  readonly config: Readonly<SchedulerConfig>;
-  #state: SigmaState;
-  #timesteps: number[] = [];
-  #sigmas: Float32Array;
+  readonly #state: SigmaState;
   #sigmasInterpol: Float32Array = new Float32Array(0);
   #firstSample: Float32Array | null = null;
 
@@ -41,30 +38,14 @@ export class KDPM2DiscreteScheduler implements Scheduler {
           "'v_prediction': current value is sample",
       );
     }
-    this.config = config;
-    this.#state = new SigmaState(config);
-    this.#sigmas = this.#state.sigmas;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#sigmas];
+    const state = new SigmaState(config);
+    super(state);
+    this.#state = state;
   }
 
   /** The midpoint σ per step call (its first entry is NaN and never read), like diffusers. */
   get sigmasInterpol(): number[] {
     return [...this.#sigmasInterpol];
-  }
-
-  get initNoiseSigma(): number {
-    return this.#state.initNoiseSigma();
   }
 
   setTimesteps(numInferenceSteps: number): void {
@@ -76,16 +57,18 @@ export class KDPM2DiscreteScheduler implements Scheduler {
     const interpol = logs.map((log, i) => torchExpF32(lerpHalf(log, logs.at(i - 1)!)));
     const logSigmas = logF32(state.trainSigmas);
     const midTimes = interpol.map((s) => f32(sigmaToT(s, logSigmas)));
-    this.#sigmas = Float32Array.from(doubled(sigmas));
+    state.sigmas = Float32Array.from(doubled(sigmas));
     this.#sigmasInterpol = Float32Array.from(doubled(interpol));
     const times = state.timesteps;
-    this.#timesteps = [times[0]!, ...times.slice(1).flatMap((t, i) => [midTimes[i + 1]!, t])];
+    state.timesteps = [times[0]!, ...times.slice(1).flatMap((t, i) => [midTimes[i + 1]!, t])];
     this.#firstSample = null;
   }
 
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    const index = this.#state.cursor.locate(this.#timesteps, timestep);
-    const sigma = this.#firstSample === null ? this.#sigmas[index]! : this.#sigmasInterpol[index]!;
+  /** Scales by σ on a first-order call, by the midpoint σ on the second. */
+  override scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+    const state = this.#state;
+    const index = state.cursor.locate(state.timesteps, timestep);
+    const sigma = this.#firstSample === null ? state.sigmas[index]! : this.#sigmasInterpol[index]!;
     return scaleBySigma(sample, sigma);
   }
 
@@ -96,19 +79,13 @@ export class KDPM2DiscreteScheduler implements Scheduler {
     _options: StepOptions = {},
   ): StepOutput {
     const state = this.#state;
-    checkStepInputs(this.name, state.count !== null, modelOutput, sample);
-    const index = state.cursor.locate(this.#timesteps, timestep);
+    const index = state.begin(this.name, modelOutput, sample, timestep);
     const firstOrder = this.#firstSample === null;
-    const sigma = this.#sigmas[firstOrder ? index : index - 1]!;
+    const sigma = state.sigmas[firstOrder ? index : index - 1]!;
     const sigmaInterpol = this.#sigmasInterpol[firstOrder ? index + 1 : index]!;
-    const sigmaNext = this.#sigmas[firstOrder ? index + 1 : index]!;
+    const sigmaNext = state.sigmas[firstOrder ? index + 1 : index]!;
     const sigmaInput = firstOrder ? sigma : sigmaInterpol;
-    const original = predictOriginalFromSigma(
-      this.config.predictionType,
-      modelOutput,
-      sample,
-      sigmaInput,
-    );
+    const original = state.predictOriginal(modelOutput, sample, sigmaInput);
     const derivative = sample.map((x, i) => f32(x - original[i]!) / sigmaInput);
     const dt = f32((firstOrder ? sigmaInterpol : sigmaNext) - sigma);
     const base = firstOrder ? sample : this.#firstSample!;

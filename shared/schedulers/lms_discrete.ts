@@ -5,9 +5,8 @@
  * @module
  */
 
-import { SigmaState } from "./_sigma_state.ts";
-import { checkStepInputs, predictOriginalFromSigma, scaleBySigma } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { SigmaScheduler, SigmaState } from "./_sigma_state.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 
@@ -35,42 +34,21 @@ function lmsCoefficient(sigmas: Float32Array, order: number, i: number, current:
 }
 
 /** LMS sampler; see the module comment. */
-export class LMSDiscreteScheduler implements Scheduler {
+export class LMSDiscreteScheduler extends SigmaScheduler {
   readonly name = "LMSDiscreteScheduler";
   readonly order = 1;
-  readonly config: Readonly<SchedulerConfig>;
-  #state: SigmaState;
+  readonly #state: SigmaState;
   #derivatives: Float32Array[] = [];
 
   constructor(config: Readonly<SchedulerConfig>) {
-    this.config = config;
-    this.#state = new SigmaState(config);
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#state.timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#state.sigmas];
-  }
-
-  get initNoiseSigma(): number {
-    return this.#state.initNoiseSigma();
+    const state = new SigmaState(config);
+    super(state);
+    this.#state = state;
   }
 
   setTimesteps(numInferenceSteps: number): void {
     this.#state.set(numInferenceSteps);
     this.#derivatives = [];
-  }
-
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    const state = this.#state;
-    return scaleBySigma(sample, state.sigmas[state.cursor.locate(state.timesteps, timestep)]!);
   }
 
   step(
@@ -80,15 +58,9 @@ export class LMSDiscreteScheduler implements Scheduler {
     _options: StepOptions = {},
   ): StepOutput {
     const state = this.#state;
-    checkStepInputs(this.name, state.count !== null, modelOutput, sample);
-    const index = state.cursor.locate(state.timesteps, timestep);
+    const index = state.begin(this.name, modelOutput, sample, timestep);
     const sigma = state.sigmas[index]!;
-    const original = predictOriginalFromSigma(
-      this.config.predictionType,
-      modelOutput,
-      sample,
-      sigma,
-    );
+    const original = state.predictOriginal(modelOutput, sample, sigma);
     const derivative = sample.map((x, i) => f32(x - original[i]!) / sigma);
     this.#derivatives = [...this.#derivatives, derivative].slice(-MAX_ORDER);
     const order = Math.min(index + 1, MAX_ORDER);

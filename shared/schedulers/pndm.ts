@@ -7,24 +7,20 @@
  * @module
  */
 
-import { alphasCumprod, betasFor, spacedTimesteps } from "./_schedule.ts";
-import { checkInferenceSteps, checkStepInputs } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { AlphaScheduler, AlphaState } from "./_alpha_state.ts";
+import { spacedTimesteps } from "./_schedule.ts";
+import { checkInferenceSteps } from "./_common.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 
 /** PNDM / PLMS sampler; see the module comment. */
-export class PNDMScheduler implements Scheduler {
+export class PNDMScheduler extends AlphaScheduler {
   readonly name = "PNDMScheduler";
   readonly order = 1;
-  readonly initNoiseSigma = 1;
-  readonly sigmas = null;
-  readonly config: Readonly<SchedulerConfig>;
-  #alphasCumprod: Float32Array;
-  #finalAlphaCumprod: number;
-  #count: number | null = null;
+  readonly #state: AlphaState;
+  /** The Runge–Kutta warm-up timesteps, the head of the schedule (empty for PLMS). */
   #prk: number[] = [];
-  #plms: number[] = [];
   #ets: Float32Array[] = [];
   #counter = 0;
   #curModelOutput: Float64Array | null = null;
@@ -37,43 +33,34 @@ export class PNDMScheduler implements Scheduler {
           "current value is sample",
       );
     }
-    this.config = config;
-    this.#alphasCumprod = alphasCumprod(betasFor(config));
-    this.#finalAlphaCumprod = config.setAlphaToOne ? 1 : this.#alphasCumprod[0]!;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#prk, ...this.#plms];
+    const state = new AlphaState(config);
+    super(state);
+    this.#state = state;
   }
 
   setTimesteps(numInferenceSteps: number): void {
+    const state = this.#state;
     const { config } = this;
     checkInferenceSteps(numInferenceSteps, config.numTrainTimesteps);
-    this.#count = numInferenceSteps;
+    state.count = numInferenceSteps;
     const ascending = spacedTimesteps(config, numInferenceSteps, "discrete").reverse();
+    let plms: number[];
     if (config.skipPrkSteps) {
       // The first timestep is taken twice: PLMS's warm-up averages two model outputs there.
       this.#prk = [];
-      this.#plms = [...ascending.slice(0, -1), ...ascending.slice(-2)].reverse();
+      plms = [...ascending.slice(0, -1), ...ascending.slice(-2)].reverse();
     } else {
       const half = Math.floor(Math.floor(config.numTrainTimesteps / numInferenceSteps) / 2);
       const pairs = ascending.slice(-4).flatMap((t) => [t, t + half]);
       const doubled = pairs.slice(0, -1).flatMap((t) => [t, t]);
       this.#prk = doubled.slice(1, -1).reverse();
-      this.#plms = ascending.slice(0, -3).reverse();
+      plms = ascending.slice(0, -3).reverse();
     }
+    state.timesteps = [...this.#prk, ...plms];
     this.#ets = [];
     this.#counter = 0;
     this.#curModelOutput = null;
     this.#curSample = null;
-  }
-
-  scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
-    return sample.slice();
   }
 
   step(
@@ -82,7 +69,7 @@ export class PNDMScheduler implements Scheduler {
     sample: Float32Array,
     _options: StepOptions = {},
   ): StepOutput {
-    checkStepInputs(this.name, this.#count !== null, modelOutput, sample);
+    this.#state.check(this.name, modelOutput, sample);
     const prevSample = this.#counter < this.#prk.length && !this.config.skipPrkSteps
       ? this.#stepPrk(modelOutput, timestep, sample)
       : this.#stepPlms(modelOutput, timestep, sample);
@@ -92,7 +79,7 @@ export class PNDMScheduler implements Scheduler {
 
   #stepPrk(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
     const counter = this.#counter;
-    const half = Math.floor(Math.floor(this.config.numTrainTimesteps / this.#count!) / 2);
+    const half = Math.floor(Math.floor(this.config.numTrainTimesteps / this.#state.count!) / 2);
     const prevTimestep = timestep - (counter % 2 ? 0 : half);
     const from = this.#prk[Math.floor(counter / 4) * 4]!;
     const phase = counter % 4;
@@ -115,7 +102,7 @@ export class PNDMScheduler implements Scheduler {
   }
 
   #stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    const stride = Math.floor(this.config.numTrainTimesteps / this.#count!);
+    const stride = Math.floor(this.config.numTrainTimesteps / this.#state.count!);
     let from = timestep;
     let prevTimestep = timestep - stride;
     if (this.#counter !== 1) {
@@ -158,16 +145,15 @@ export class PNDMScheduler implements Scheduler {
     prevTimestep: number,
     modelOutput: Float32Array,
   ): Float32Array {
-    const alphaProd = this.#alphasCumprod[timestep];
+    const state = this.#state;
+    const alphaProd = state.alphasCumprod[timestep];
     if (alphaProd === undefined) {
       throw new RangeError(
         `Cannot step ${this.name} as timestep ${timestep} is outside [0, ` +
           `${this.config.numTrainTimesteps})`,
       );
     }
-    const alphaPrev = prevTimestep >= 0
-      ? this.#alphasCumprod[prevTimestep]!
-      : this.#finalAlphaCumprod;
+    const alphaPrev = state.alphaPrev(prevTimestep);
     const betaProd = f32(1 - alphaProd);
     const betaPrev = f32(1 - alphaPrev);
     let epsilon = modelOutput;

@@ -6,15 +6,10 @@
  * @module
  */
 
-import { alphasCumprod, betasFor, multistepSchedule, trainSigmas } from "./_schedule.ts";
-import {
-  alphaSigmaLambda,
-  checkInferenceSteps,
-  checkStepInputs,
-  combine,
-  StepCursor,
-} from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { combine } from "./_common.ts";
+import { MultistepScheduler, MultistepState } from "./_multistep_state.ts";
+import { sigmaAlphasCumprod } from "./_sigma_state.ts";
+import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
 
@@ -43,65 +38,33 @@ export function solveLinear(matrix: number[][], rhs: number[]): number[] {
 }
 
 /** UniPC sampler; see the module comment. */
-export class UniPCMultistepScheduler implements Scheduler {
+export class UniPCMultistepScheduler extends MultistepScheduler {
   readonly name = "UniPCMultistepScheduler";
   readonly order = 1;
-  readonly initNoiseSigma = 1;
-  readonly config: Readonly<SchedulerConfig>;
-  #table: Float32Array;
-  #timesteps: number[] = [];
-  #sigmas: Float32Array = new Float32Array(0);
-  #count: number | null = null;
-  #cursor = new StepCursor();
-  #outputs: Float32Array[] = [];
-  #lowerOrderNums = 0;
+  readonly #state: MultistepState;
   #lastSample: Float32Array | null = null;
   #thisOrder = 1;
 
   constructor(config: Readonly<SchedulerConfig>) {
-    this.config = config;
-    const cumprod = alphasCumprod(betasFor(config));
-    if (config.rescaleBetasZeroSnr) cumprod[cumprod.length - 1] = 2 ** -24;
-    this.#table = trainSigmas(cumprod);
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#timesteps];
-  }
-
-  get sigmas(): number[] {
-    return [...this.#sigmas];
+    const state = new MultistepState(config, sigmaAlphasCumprod(config));
+    super(state);
+    this.#state = state;
   }
 
   setTimesteps(numInferenceSteps: number): void {
     const { config } = this;
-    checkInferenceSteps(numInferenceSteps, config.numTrainTimesteps);
     const final = config.finalSigmasType === "zero"
       ? "zero"
       : config.useKarrasSigmas
       ? "last"
       : "table_min";
-    const { timesteps, sigmas } = multistepSchedule(config, numInferenceSteps, this.#table, {
+    this.#state.set(numInferenceSteps, {
       final,
       sigmaMin: config.sigmaMin,
       sigmaMax: config.sigmaMax,
     });
-    this.#timesteps = timesteps;
-    this.#sigmas = sigmas;
-    this.#count = timesteps.length;
-    this.#cursor.reset();
-    this.#outputs = [];
-    this.#lowerOrderNums = 0;
     this.#lastSample = null;
     this.#thisOrder = 1;
-  }
-
-  scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
-    return sample.slice();
   }
 
   step(
@@ -110,50 +73,34 @@ export class UniPCMultistepScheduler implements Scheduler {
     sample: Float32Array,
     _options: StepOptions = {},
   ): StepOutput {
-    checkStepInputs(this.name, this.#count !== null, modelOutput, sample);
+    const state = this.#state;
     const { config } = this;
-    const index = this.#cursor.locate(this.#timesteps, timestep, true);
-    const converted = this.#convert(modelOutput, sample, index);
+    const { index, steps } = state.begin(this.name, modelOutput, sample, timestep);
+    // The model output as x₀ (`predict_x0`) or ε.
+    const converted = config.predictX0
+      ? state.toX0(modelOutput, sample, index)
+      : state.toEpsilon(modelOutput, sample, index);
     let current = sample;
     if (
       index > 0 && !config.disableCorrector.includes(index - 1) && this.#lastSample !== null
     ) {
       current = this.#update(converted, this.#lastSample, index - 1, this.#thisOrder);
     }
-    this.#outputs = [...this.#outputs, converted].slice(-config.solverOrder);
+    state.remember(converted);
     const cap = config.lowerOrderFinal
-      ? Math.min(config.solverOrder, this.#timesteps.length - index)
+      ? Math.min(config.solverOrder, steps - index)
       : config.solverOrder;
-    this.#thisOrder = Math.min(cap, this.#lowerOrderNums + 1);
+    this.#thisOrder = Math.min(cap, state.lowerOrderNums + 1);
     this.#lastSample = current;
     const prevSample = this.#update(null, current, index, this.#thisOrder);
-    if (this.#lowerOrderNums < config.solverOrder) this.#lowerOrderNums++;
-    this.#cursor.advance();
+    state.finish();
     return { prevSample };
   }
 
-  /** The model output as x₀ (`predict_x0`) or ε. */
-  #convert(modelOutput: Float32Array, sample: Float32Array, index: number): Float32Array {
-    const { predictionType, predictX0 } = this.config;
-    const { alpha, sigma } = alphaSigmaLambda(this.#sigmas[index]!);
-    if (predictX0) {
-      if (predictionType === "sample") return modelOutput.slice();
-      if (predictionType === "epsilon") {
-        return sample.map((x, i) => f32(x - f32(sigma * modelOutput[i]!)) / alpha);
-      }
-      return combine([[alpha, sample], [-sigma, modelOutput]]);
-    }
-    if (predictionType === "epsilon") return modelOutput.slice();
-    if (predictionType === "sample") {
-      return sample.map((x, i) => f32(x - f32(alpha * modelOutput[i]!)) / sigma);
-    }
-    return combine([[alpha, modelOutput], [sigma, sample]]);
-  }
-
   /**
-   * One update of order `order` from step `from` to the next σ, over the outputs in `#outputs`
+   * One update of order `order` from step `from` to the next σ, over the state's output history
    * (newest last): the predictor UniP when `corrected` is null, else the corrector UniC, which
-   * runs before the new output `corrected` joins `#outputs`.
+   * runs before the new output `corrected` joins the history.
    */
   #update(
     corrected: Float32Array | null,
@@ -162,15 +109,16 @@ export class UniPCMultistepScheduler implements Scheduler {
     order: number,
   ): Float32Array {
     const { config } = this;
-    const outputs = this.#outputs;
-    const t = alphaSigmaLambda(this.#sigmas[from + 1]!);
-    const s0 = alphaSigmaLambda(this.#sigmas[from]!);
+    const state = this.#state;
+    const outputs = state.outputs;
+    const t = state.at(from + 1);
+    const s0 = state.at(from);
     const m0 = outputs[outputs.length - 1]!;
     const h = f32(t.lambda - s0.lambda);
     const rks: number[] = [];
     const d1s: Float32Array[] = [];
     for (let k = 1; k < order; k++) {
-      const si = alphaSigmaLambda(this.#sigmas[from - k]!);
+      const si = state.at(from - k);
       const rk = f32(f32(si.lambda - s0.lambda) / h);
       const mk = outputs[outputs.length - 1 - k]!;
       rks.push(rk);

@@ -1,0 +1,111 @@
+/**
+ * The bookkeeping the ᾱ-based schedulers share (DDIM, LCM, PNDM): the ᾱ table and its value
+ * before the first timestep, the inference timesteps, the split of a model output into x₀ and ε,
+ * plus the `Scheduler` surface built on them. Each scheduler's file keeps only its own math.
+ *
+ * @module
+ */
+
+import { alphasCumprod, betasFor } from "./_schedule.ts";
+import { checkStepInputs } from "./_common.ts";
+import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+
+const f32 = Math.fround;
+
+/** x₀ and ε from a model output at ᾱₜ, in float32 like diffusers. */
+export function splitPrediction(
+  config: Pick<SchedulerConfig, "predictionType">,
+  modelOutput: Float32Array,
+  sample: Float32Array,
+  alphaProd: number,
+): { original: Float32Array; epsilon: Float32Array } {
+  const betaProd = f32(1 - alphaProd);
+  const sqrtA = f32(Math.sqrt(alphaProd));
+  const sqrtB = f32(Math.sqrt(betaProd));
+  const n = sample.length;
+  const original = new Float32Array(n);
+  const epsilon = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = sample[i]!;
+    const m = modelOutput[i]!;
+    if (config.predictionType === "epsilon") {
+      original[i] = f32(x - f32(sqrtB * m)) / sqrtA;
+      epsilon[i] = m;
+    } else if (config.predictionType === "sample") {
+      original[i] = m;
+      epsilon[i] = f32(x - f32(sqrtA * m)) / sqrtB;
+    } else {
+      original[i] = f32(sqrtA * x) - f32(sqrtB * m);
+      epsilon[i] = f32(sqrtA * m) + f32(sqrtB * x);
+    }
+  }
+  return { original, epsilon };
+}
+
+/** Schedule state of one ᾱ-based scheduler instance. */
+export class AlphaState {
+  readonly config: Readonly<SchedulerConfig>;
+  /** ᾱ per training timestep. */
+  readonly alphasCumprod: Float32Array;
+  /** ᾱ before the first training timestep: 1 with `set_alpha_to_one`, else ᾱ₀. */
+  readonly finalAlphaCumprod: number;
+  /** One timestep per step call. */
+  timesteps: number[] = [];
+  /** Inference steps, `null` before `setTimesteps`. */
+  count: number | null = null;
+
+  constructor(config: Readonly<SchedulerConfig>) {
+    this.config = config;
+    this.alphasCumprod = alphasCumprod(betasFor(config));
+    this.finalAlphaCumprod = config.setAlphaToOne ? 1 : this.alphasCumprod[0]!;
+  }
+
+  /** Throws unless `setTimesteps` ran and both arrays have the same length. */
+  check(name: string, modelOutput: Float32Array, sample: Float32Array): void {
+    checkStepInputs(name, this.count !== null, modelOutput, sample);
+  }
+
+  /** ᾱ at the step's target `prevTimestep`, or the final ᾱ once it falls before timestep 0. */
+  alphaPrev(prevTimestep: number): number {
+    return prevTimestep >= 0 ? this.alphasCumprod[prevTimestep]! : this.finalAlphaCumprod;
+  }
+}
+
+/**
+ * What the ᾱ-based schedulers share of the `Scheduler` contract: no input scaling, unit initial
+ * noise, no σ, and the schedule read from their {@linkcode AlphaState}.
+ */
+export abstract class AlphaScheduler implements Scheduler {
+  abstract readonly name: string;
+  abstract readonly order: number;
+  readonly initNoiseSigma = 1;
+  readonly sigmas = null;
+  readonly config: Readonly<SchedulerConfig>;
+  readonly #state: AlphaState;
+
+  constructor(state: AlphaState) {
+    this.config = state.config;
+    this.#state = state;
+  }
+
+  get numInferenceSteps(): number | null {
+    return this.#state.count;
+  }
+
+  get timesteps(): number[] {
+    return [...this.#state.timesteps];
+  }
+
+  scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
+    return sample.slice();
+  }
+
+  abstract setTimesteps(numInferenceSteps: number): void;
+
+  abstract step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    options?: StepOptions,
+  ): StepOutput;
+}
