@@ -58,6 +58,8 @@ export interface Config {
   readonly queueCapacity: number;
   /** Render workers started in-process by `deno task start`. */
   readonly workers: number;
+  /** CPU threads per render worker; the cores divided among the workers when absent. */
+  readonly workerThreads?: number;
   /** Directory of the built browser client. */
   readonly clientDist: string;
   /** Log one line per request. */
@@ -204,6 +206,9 @@ export function parseConfig(
     encodeCacheSize: int("SD_ENCODE_CACHE_SIZE", 512, 0, 1_000_000),
     queueCapacity: int("SD_QUEUE_CAPACITY", 32, 1, 100_000),
     workers: int("SD_WORKERS", 1, 0, 64),
+    ...(read("SD_WORKER_THREADS") === undefined
+      ? {}
+      : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
     clientDist: read("SD_CLIENT_DIST") ?? "client/dist",
     logRequests: read("SD_LOG_REQUESTS") !== "0",
   };

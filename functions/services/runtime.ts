@@ -82,6 +82,7 @@ export async function createRuntime(
       models: [...config.models],
       workers: config.workers,
       ...(cacheDir === undefined ? {} : { cacheDir }),
+      ...(config.workerThreads === undefined ? {} : { threadsPerWorker: config.workerThreads }),
     })
     : null;
   const clientDist = config.clientDist.startsWith("/")

@@ -8,7 +8,8 @@
  * ```
  *
  * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `tiny-sd`), `--workers N`
- * (`SD_WORKERS`, default 1), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda`
+ * (`SD_WORKERS`, default 1), `--threads N` (`SD_WORKER_THREADS`, CPU threads per Worker, default the
+ * cores divided among the Workers), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda`
  * (`SD_DEVICE`), `--consumer NAME`, `--claim-idle-ms MS`, `--block-ms MS`, `--prefix sd:`.
  *
  * @module
@@ -24,6 +25,7 @@ const { values } = parseArgs({
   options: {
     models: { type: "string" },
     workers: { type: "string" },
+    threads: { type: "string" },
     "cache-dir": { type: "string" },
     device: { type: "string" },
     consumer: { type: "string" },
@@ -52,6 +54,8 @@ if (url === undefined || !/^rediss?:\/\//.test(url)) {
 const models = (values.models ?? env.SD_MODELS ?? "tiny-sd").split(",").map((m) => m.trim())
   .filter((m) => m.length > 0);
 const workers = integer("--workers", values.workers ?? env.SD_WORKERS, 1);
+const threadsText = values.threads ?? env.SD_WORKER_THREADS;
+const threads = threadsText === undefined ? undefined : integer("--threads", threadsText, 1);
 const device = (values.device ?? env.SD_DEVICE ?? "auto") as RenderDevice;
 const cacheDir = values["cache-dir"] ?? env.SD_MODELS_DIR;
 const queueOptions: RedisQueueOptions = { url };
@@ -71,6 +75,7 @@ const pool = startRenderPool({
   workers,
   device,
   ...(cacheDir === undefined ? {} : { cacheDir }),
+  ...(threads === undefined ? {} : { threadsPerWorker: threads }),
 });
 
 let stopping = false;

@@ -24,6 +24,7 @@ Deno.test("parseConfig() reads every variable it documents", () => {
     SD_MAX_STEPS: "80",
     SD_MAX_BODY_BYTES: "4096",
     SD_RATE_PUBLISHABLE_BURST: "3",
+    SD_WORKER_THREADS: "2",
   });
   assert.equal(config.port, 9000);
   assert.deepEqual(config.models, ["tiny-sd", "sd15"]);
@@ -31,6 +32,8 @@ Deno.test("parseConfig() reads every variable it documents", () => {
   assert.equal(config.limits.secret.maxSteps, 80);
   assert.equal(config.maxBodyBytes, 4096);
   assert.equal(config.rateLimits.publishable.burst, 3);
+  assert.equal(config.workerThreads, 2);
+  assert.equal(parseConfig({}).workerThreads, undefined, "unset: the pool splits the cores");
 });
 
 Deno.test("parseConfig() lists every invalid variable in one ConfigError", () => {
@@ -42,6 +45,7 @@ Deno.test("parseConfig() lists every invalid variable in one ConfigError", () =>
       SD_ALLOWED_ORIGINS: "https://a.example/path",
       SD_REDIS_URL: "http://nope",
       SD_JWT_SECRET: "short",
+      SD_WORKER_THREADS: "0",
     });
   } catch (caught) {
     error = caught;
@@ -54,6 +58,7 @@ Deno.test("parseConfig() lists every invalid variable in one ConfigError", () =>
     "SD_JWT_SECRET",
     "SD_MAX_STEPS",
     "SD_REDIS_URL",
+    "SD_WORKER_THREADS",
   ]);
   assert.match(
     error.message,
