@@ -1,6 +1,7 @@
 /**
- * The AUTOMATIC1111 web UI API shape, for tools that speak it: `POST /sdapi/v1/txt2img` and
- * `GET /sdapi/v1/samplers`. `batch_size × n_iter` images come from `n_iter` jobs of `batch_size`
+ * The AUTOMATIC1111 web UI API shape, for tools that speak it: `POST /sdapi/v1/txt2img`,
+ * `GET /sdapi/v1/samplers` and `GET /sdapi/v1/sd-models` (a model is chosen with `model` or A1111's
+ * `override_settings.sd_model_checkpoint`). `batch_size × n_iter` images come from `n_iter` jobs of `batch_size`
  * images each; seeds advance by `batch_size` between iterations, as in A1111.
  *
  * @module
@@ -47,6 +48,28 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
     return c.json(offered.map((s) => ({ name: s.name, aliases: s.aliases, options: {} })));
   });
 
+  app.get(
+    "/sd-models",
+    requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "models" }),
+    limit,
+    async (c) => {
+      const models = [];
+      for (const id of deps.catalog.ids()) {
+        const manifest = await deps.catalog.get(id);
+        const sha256 = manifest?.components.unet.model.sha256 ?? null;
+        models.push({
+          title: sha256 ? `${id} [${sha256.slice(0, 10)}]` : id,
+          model_name: id,
+          hash: sha256?.slice(0, 10) ?? null,
+          sha256,
+          filename: id,
+          config: null,
+        });
+      }
+      return c.json(models);
+    },
+  );
+
   app.post("/txt2img", auth, limit, async (c) => {
     const principal = c.get("principal");
     const limits = limitsFor(deps, principal);
@@ -87,7 +110,8 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
       }
       scheduler = sampler.scheduler;
     }
-    const model = optionalString(body, "model", { maxLength: 200, nonEmpty: true });
+    const model = checkpointOf(body) ??
+      optionalString(body, "model", { maxLength: 200, nonEmpty: true });
     const first = await resolveGeneration(deps, principal, {
       model,
       prompt,
@@ -153,4 +177,26 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
     return c.json({ images, parameters, info: JSON.stringify(info) });
   });
   return app;
+}
+
+/**
+ * A1111 picks the model with `override_settings.sd_model_checkpoint`, a title such as
+ * `tiny-sd [abc123def0]` or a bare name; the bracketed hash is dropped.
+ */
+function checkpointOf(body: Record<string, unknown>): string | undefined {
+  const overrides = body.override_settings;
+  if (overrides === undefined || overrides === null) return undefined;
+  if (typeof overrides !== "object" || Array.isArray(overrides)) {
+    throw invalid("override_settings", "must be an object", overrides);
+  }
+  const checkpoint = (overrides as Record<string, unknown>).sd_model_checkpoint;
+  if (checkpoint === undefined || checkpoint === null) return undefined;
+  if (typeof checkpoint !== "string" || checkpoint.trim() === "" || checkpoint.length > 200) {
+    throw invalid(
+      "override_settings.sd_model_checkpoint",
+      "must be a model name of 1 to 200 characters",
+      checkpoint,
+    );
+  }
+  return checkpoint.replace(/\s*\[[0-9a-f]{8,64}\]\s*$/i, "").trim();
 }

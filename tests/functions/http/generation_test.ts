@@ -134,6 +134,52 @@ Deno.test("a plain AUTOMATIC1111 JSON POST gets images[0], parameters and info",
   }
 });
 
+Deno.test("A1111 tools list the models with /sdapi/v1/sd-models and pick one by its title", async () => {
+  const { key, server, close } = await setup();
+  try {
+    const auth = { headers: { Authorization: `Bearer ${key}` } };
+    const models = await (await fetch(`${server.url}/sdapi/v1/sd-models`, auth)).json();
+    assert.equal(models.length, 1);
+    const [model] = models;
+    assert.equal(model.model_name, "tiny-sd");
+    assert.match(model.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(model.title, `tiny-sd [${model.sha256.slice(0, 10)}]`);
+    const res = await fetch(
+      `${server.url}/sdapi/v1/txt2img`,
+      jsonPost({
+        prompt: "a red circle",
+        steps: 2,
+        width: 64,
+        height: 64,
+        override_settings: { sd_model_checkpoint: model.title },
+      }, key),
+    );
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.match(readPngParameters(fromBase64(body.images[0])) ?? "", /Model: tiny-sd\b/);
+    const unknown = await fetch(
+      `${server.url}/sdapi/v1/txt2img`,
+      jsonPost(
+        { prompt: "a", override_settings: { sd_model_checkpoint: "sdxl [0123456789]" } },
+        key,
+      ),
+    );
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).error.message, "The model 'sdxl' is not served here");
+    const malformed = await fetch(
+      `${server.url}/sdapi/v1/txt2img`,
+      jsonPost({ prompt: "a", override_settings: "tiny-sd" }, key),
+    );
+    assert.equal(malformed.status, 400);
+    assert.equal((await malformed.json()).error.param, "override_settings");
+    const anonymous = await fetch(`${server.url}/sdapi/v1/sd-models`);
+    assert.equal(anonymous.status, 401);
+    await anonymous.body?.cancel();
+  } finally {
+    await close();
+  }
+});
+
 interface SseEvent {
   event: string;
   data: Record<string, unknown>;
