@@ -6,12 +6,13 @@
  * | `embed.js` | the `<sd-image>` embed script (IIFE, tiny; loads the rest lazily) |
  * | `sdk.js` | the ESM SDK |
  * | `ort/sd-render-worker.<hash>.js` | the render Web Worker (pipeline + onnxruntime-web) |
- * | `ort/ort-wasm-simd-threaded.asyncify.{mjs,wasm}` | onnxruntime-web's WebGPU/wasm runtime |
+ * | `ort/<hash>/ort-wasm-simd-threaded.asyncify.{mjs,wasm}` | onnxruntime-web's WebGPU/wasm runtime |
  * | `index.html` | the demo page, styles and script inlined |
  * | `manifest.json` | logical names → built files, with sizes |
  *
- * Stable names (`embed.js`, `sdk.js`) are what pages reference; content-hashed names can be cached
- * forever. Source maps sit next to the scripts.
+ * Stable names (`embed.js`, `sdk.js`) are what pages reference; content-hashed names (the worker,
+ * and onnxruntime's files in a folder named by the hash of their bytes, since onnxruntime looks
+ * them up by fixed names) can be cached forever. Source maps sit next to the scripts.
  *
  * @module
  */
@@ -50,6 +51,20 @@ export const ORT_FILES = [
   "ort-wasm-simd-threaded.asyncify.wasm",
   "ort-wasm-simd-threaded.asyncify.mjs",
 ];
+
+/** The first 8 upper-case hex digits of the SHA-256 over `paths`' bytes, in order. */
+async function contentHash(paths: string[]): Promise<string> {
+  const parts = await Promise.all(paths.map((path) => Deno.readFile(path)));
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.byteLength;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(digest.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("")
+    .toUpperCase();
+}
 
 async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
   const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
@@ -137,6 +152,8 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
   const ortDir = await ensureNodeModules();
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(`${outDir}/ort`, { recursive: true });
+  const ortFolder = `ort/${await contentHash(ORT_FILES.map((f) => `${ortDir}/${f}`))}`;
+  await Deno.mkdir(`${outDir}/${ortFolder}`);
   try {
     const worker = await esbuild.build({
       ...common(minify),
@@ -146,7 +163,10 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
       outdir: `${outDir}/ort`,
     });
     const workerFile = `ort/${entryName(worker)}`;
-    const define = { __SD_WORKER_FILE__: JSON.stringify(workerFile) };
+    const define = {
+      __SD_WORKER_FILE__: JSON.stringify(workerFile),
+      __SD_ORT_FOLDER__: JSON.stringify(ortFolder),
+    };
     await esbuild.build({
       ...common(minify),
       entryPoints: [`${CLIENT}sdk/mod.ts`],
@@ -161,7 +181,9 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
       outfile: `${outDir}/embed.js`,
     });
     await Deno.writeTextFile(`${outDir}/index.html`, await demoPage(minify, define));
-    for (const file of ORT_FILES) await Deno.copyFile(`${ortDir}/${file}`, `${outDir}/ort/${file}`);
+    for (const file of ORT_FILES) {
+      await Deno.copyFile(`${ortDir}/${file}`, `${outDir}/${ortFolder}/${file}`);
+    }
 
     const files: Record<string, BuiltFile> = {
       "embed.js": await describe(outDir, "embed.js"),
@@ -169,7 +191,9 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
       "worker.js": await describe(outDir, workerFile),
       "index.html": await describe(outDir, "index.html"),
     };
-    for (const file of ORT_FILES) files[`ort/${file}`] = await describe(outDir, `ort/${file}`);
+    for (const file of ORT_FILES) {
+      files[`ort/${file}`] = await describe(outDir, `${ortFolder}/${file}`);
+    }
     const manifest: ClientManifest = { version: 1, files };
     await Deno.writeTextFile(`${outDir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
     for (const [name, file] of Object.entries(files)) {

@@ -28,11 +28,15 @@ import type {
 } from "./types.ts";
 
 declare const __SD_WORKER_FILE__: string | undefined;
+declare const __SD_ORT_FOLDER__: string | undefined;
 
 /** The render worker of this build, relative to the server root (set by `client/build.ts`). */
 const WORKER_FILE = typeof __SD_WORKER_FILE__ === "string"
   ? __SD_WORKER_FILE__
   : "ort/render_worker.js";
+
+/** onnxruntime-web's wasm files of this build (a content-hashed folder), relative to the root. */
+const ORT_FOLDER = typeof __SD_ORT_FOLDER__ === "string" ? __SD_ORT_FOLDER__ : "ort";
 
 const DEVICES = ["auto", "webgpu", "wasm", "server"];
 // Failures the server would answer the same way: reported, never retried there.
@@ -98,7 +102,7 @@ export function createClient(options: ClientOptions): Client {
   const gpu = options.gpu === undefined ? nav?.gpu ?? null : options.gpu;
   const storage = options.cache === false ? null : globalThis.caches ?? null;
   const workerUrl = options.workerUrl ?? new URL(WORKER_FILE, `${baseUrl}/`).href;
-  const ortUrl = options.ortUrl ?? `${baseUrl}/ort/`;
+  const ortUrl = options.ortUrl ?? `${baseUrl}/${ORT_FOLDER}/`;
   const manifests = new Map<string, Promise<RemoteManifest>>();
   let renderer: Promise<LocalRenderer> | null = null;
   let unavailable: string | null = null;

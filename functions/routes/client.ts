@@ -3,9 +3,9 @@
  * `/embed.js`, `/sdk.js` and onnxruntime-web's files under `/ort/`. When the bundle is missing
  * the routes answer 404 in the error shape, saying how to build it.
  *
- * Files whose names carry esbuild's content hash (the render worker and its map) never change
- * under that name, so they are cached for a year as immutable; the stable names (the page,
- * `embed.js`, `sdk.js`, onnxruntime's wasm) are revalidated after five minutes.
+ * Files whose names carry a content hash (the render worker and its map, onnxruntime's files in
+ * their hash-named folder) never change under that name, so they are cached for a year as
+ * immutable; the stable names (the page, `embed.js`, `sdk.js`) are revalidated after five minutes.
  *
  * @module
  */
@@ -49,6 +49,11 @@ export function clientRoutes(deps: Pick<RouteDeps, "staticFiles">): Hono<AppEnv>
   app.get("/ort/:file{[\\w.-]+}", (c) => {
     const file = c.req.param("file");
     return serve(`ort/${file}`, CONTENT_HASHED.test(file) ? IMMUTABLE : REVALIDATE)(c);
+  });
+  // onnxruntime's own files keep their names inside a folder named by their content hash.
+  app.get("/ort/:folder{[A-Z0-9]{8}}/:file{[\\w.-]+}", (c) => {
+    const { folder, file } = c.req.param();
+    return serve(`ort/${folder}/${file}`, IMMUTABLE)(c);
   });
   return app;
 }

@@ -33,8 +33,18 @@ Deno.test("buildClient() writes the bundles, onnxruntime-web's files and a manif
     for (const script of ["embed.js", "sdk.js", worker]) {
       assert.ok((await Deno.stat(`${outDir}/${script}.map`)).isFile, `${script}.map`);
     }
-    const wasm = `${outDir}/ort/ort-wasm-simd-threaded.asyncify.wasm`;
-    const head = (await Deno.readFile(wasm)).subarray(0, 4);
+    // onnxruntime finds its files by fixed names, so they sit in a folder named by their hash,
+    // and the SDK (hence the worker) is pointed at exactly that folder.
+    const wasmFile = manifest.files["ort/ort-wasm-simd-threaded.asyncify.wasm"]!.file;
+    const folder = /^(ort\/[0-9A-F]{8})\/ort-wasm-simd-threaded\.asyncify\.wasm$/.exec(wasmFile)
+      ?.[1];
+    assert.ok(folder, wasmFile);
+    assert.equal(
+      manifest.files["ort/ort-wasm-simd-threaded.asyncify.mjs"]!.file,
+      `${folder}/ort-wasm-simd-threaded.asyncify.mjs`,
+    );
+    assert.ok((await Deno.readTextFile(`${outDir}/sdk.js`)).includes(JSON.stringify(folder)));
+    const head = (await Deno.readFile(`${outDir}/${wasmFile}`)).subarray(0, 4);
     assert.deepEqual([...head], [0x00, 0x61, 0x73, 0x6d]);
     // Nothing is fetched from a third-party host at run time.
     for (const script of ["embed.js", "sdk.js", worker]) {

@@ -12,6 +12,8 @@ Deno.test("client routes serve client/dist files with validators, cache hashed n
   await Deno.mkdir(`${dir}/ort`);
   await Deno.writeFile(`${dir}/ort/ort-wasm.wasm`, new Uint8Array([0, 97, 115, 109]));
   await Deno.writeTextFile(`${dir}/ort/sd-render-worker.5QGBK22F.js`, "postMessage(1);\n");
+  await Deno.mkdir(`${dir}/ort/0A1B2C3D`);
+  await Deno.writeFile(`${dir}/ort/0A1B2C3D/ort-wasm.wasm`, new Uint8Array([0, 97, 115, 109]));
   const server = serveApp(
     await testDeps({
       queue: queue(),
@@ -41,6 +43,16 @@ Deno.test("client routes serve client/dist files with validators, cache hashed n
       "public, max-age=31536000, immutable",
       "a content-hashed name never changes content",
     );
+    const hashedWasm = await fetch(`${server.url}/ort/0A1B2C3D/ort-wasm.wasm`);
+    assert.equal(hashedWasm.headers.get("Content-Type"), "application/wasm");
+    assert.equal(hashedWasm.headers.get("Cache-Control"), "public, max-age=31536000, immutable");
+    assert.deepEqual(
+      new Uint8Array(await hashedWasm.arrayBuffer()),
+      Uint8Array.of(0, 97, 115, 109),
+    );
+    const unhashedFolder = await fetch(`${server.url}/ort/latest/ort-wasm.wasm`);
+    assert.equal(unhashedFolder.status, 404);
+    await unhashedFolder.body?.cancel();
     const page = await fetch(`${server.url}/`);
     assert.equal(page.status, 404);
     const error = (await page.json()).error;
