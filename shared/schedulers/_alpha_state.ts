@@ -8,7 +8,8 @@
 
 import { alphasCumprod, betasFor } from "./_schedule.ts";
 import { checkStepInputs } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { BaseScheduler } from "./_base_scheduler.ts";
+import type { SchedulerConfig } from "./types.ts";
 
 const f32 = Math.fround;
 
@@ -75,37 +76,7 @@ export class AlphaState {
  * What the ᾱ-based schedulers share of the `Scheduler` contract: no input scaling, unit initial
  * noise, no σ, and the schedule read from their {@linkcode AlphaState}.
  */
-export abstract class AlphaScheduler implements Scheduler {
-  abstract readonly name: string;
-  abstract readonly order: number;
+export abstract class AlphaScheduler extends BaseScheduler {
   readonly initNoiseSigma = 1;
   readonly sigmas = null;
-  readonly config: Readonly<SchedulerConfig>;
-  readonly #state: AlphaState;
-
-  constructor(state: AlphaState) {
-    this.config = state.config;
-    this.#state = state;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#state.timesteps];
-  }
-
-  scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
-    return sample.slice();
-  }
-
-  abstract setTimesteps(numInferenceSteps: number): void;
-
-  abstract step(
-    modelOutput: Float32Array,
-    timestep: number,
-    sample: Float32Array,
-    options?: StepOptions,
-  ): StepOutput;
 }

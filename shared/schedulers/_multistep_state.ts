@@ -14,7 +14,8 @@ import {
   combine,
   StepCursor,
 } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { BaseScheduler } from "./_base_scheduler.ts";
+import type { SchedulerConfig } from "./types.ts";
 
 const f32 = Math.fround;
 
@@ -121,40 +122,16 @@ export class MultistepState {
  * What the multistep solvers share of the `Scheduler` contract: no input scaling, unit initial
  * noise, and the schedule read from their {@linkcode MultistepState}.
  */
-export abstract class MultistepScheduler implements Scheduler {
-  abstract readonly name: string;
-  abstract readonly order: number;
+export abstract class MultistepScheduler extends BaseScheduler {
   readonly initNoiseSigma = 1;
-  readonly config: Readonly<SchedulerConfig>;
   readonly #state: MultistepState;
 
   constructor(state: MultistepState) {
-    this.config = state.config;
+    super(state);
     this.#state = state;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#state.timesteps];
   }
 
   get sigmas(): number[] {
     return [...this.#state.sigmas];
   }
-
-  scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
-    return sample.slice();
-  }
-
-  abstract setTimesteps(numInferenceSteps: number): void;
-
-  abstract step(
-    modelOutput: Float32Array,
-    timestep: number,
-    sample: Float32Array,
-    options?: StepOptions,
-  ): StepOutput;
 }

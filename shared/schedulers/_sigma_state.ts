@@ -21,7 +21,8 @@ import {
   scaleBySigma,
   StepCursor,
 } from "./_common.ts";
-import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { BaseScheduler } from "./_base_scheduler.ts";
+import type { SchedulerConfig } from "./types.ts";
 
 const f32 = Math.fround;
 
@@ -108,23 +109,12 @@ export class SigmaState {
  * 1/√(σ² + 1), `init_noise_sigma` from σ_max, and the schedule read from their
  * {@linkcode SigmaState}.
  */
-export abstract class SigmaScheduler implements Scheduler {
-  abstract readonly name: string;
-  abstract readonly order: number;
-  readonly config: Readonly<SchedulerConfig>;
+export abstract class SigmaScheduler extends BaseScheduler {
   readonly #state: SigmaState;
 
   constructor(state: SigmaState) {
-    this.config = state.config;
+    super(state);
     this.#state = state;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.#state.count;
-  }
-
-  get timesteps(): number[] {
-    return [...this.#state.timesteps];
   }
 
   get sigmas(): number[] {
@@ -135,17 +125,8 @@ export abstract class SigmaScheduler implements Scheduler {
     return this.#state.initNoiseSigma();
   }
 
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+  override scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
     const state = this.#state;
     return scaleBySigma(sample, state.sigmas[state.cursor.locate(state.timesteps, timestep)]!);
   }
-
-  abstract setTimesteps(numInferenceSteps: number): void;
-
-  abstract step(
-    modelOutput: Float32Array,
-    timestep: number,
-    sample: Float32Array,
-    options?: StepOptions,
-  ): StepOutput;
 }
