@@ -1,9 +1,9 @@
 /**
  * `/v1/encode` over real HTTP on loopback, with the real CLIP text encoder of the tiny reference
  * model (onnxruntime-node, CPU): cached prompts (LRU hit) and uncached prompts (a fresh prompt
- * per request). `deno bench -A tests/bench/encode_bench.ts` gives Deno's statistics;
- * `deno run -A tests/bench/encode_bench.ts` prints p50/p99 latencies and requests/s, sequential
- * and with 8 concurrent clients.
+ * per request): `deno bench -A tests/bench/encode_bench.ts` gives Deno's statistics. p50/p99
+ * latencies and requests/s with 1 and 8 clients, tiny and full-size, come from the suite's edge
+ * section: `deno task bench --only edge`.
  */
 import { createApp } from "../../functions/app.ts";
 import { createCachedEncoder } from "../../functions/services/encoder/cached_encoder.ts";
@@ -29,8 +29,8 @@ const server = Deno.serve(
   { port: 0, hostname: "127.0.0.1", onListen: () => {} },
   createApp(deps).fetch,
 );
-// Under `deno bench` the server must not keep the process alive after the last case.
-if (!import.meta.main) server.unref();
+// The server must not keep the process alive after the last case.
+server.unref();
 const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/v1/encode`;
 let counter = 0;
 
@@ -53,45 +53,3 @@ Deno.bench("POST /v1/encode, cached prompt", { group: "encode", baseline: true }
 Deno.bench("POST /v1/encode, uncached prompt", { group: "encode" }, async () => {
   await encode(`a photo of cat number ${counter++}`);
 });
-
-async function measure(label: string, prompt: () => string, requests: number, concurrency: number) {
-  const latencies: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next++ < requests) {
-      const t = performance.now();
-      await encode(prompt());
-      latencies.push(performance.now() - t);
-    }
-  }));
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  console.log(
-    `${label.padEnd(34)} p50 ${at(0.5).toFixed(2).padStart(7)} ms  p99 ${
-      at(0.99).toFixed(2).padStart(7)
-    } ms  ${(requests / seconds).toFixed(0).padStart(6)} req/s`,
-  );
-}
-
-if (import.meta.main) {
-  for (const concurrency of [1, 8]) {
-    await measure(
-      `cached,   concurrency ${concurrency}`,
-      () => "a photo of a cat",
-      2000,
-      concurrency,
-    );
-    await measure(
-      `uncached, concurrency ${concurrency}`,
-      () => `prompt ${counter++}`,
-      500,
-      concurrency,
-    );
-  }
-  await server.shutdown();
-  await queue.close();
-  await encoder.dispose();
-}
