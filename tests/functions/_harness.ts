@@ -139,48 +139,7 @@ export function serveApp(deps: AppDeps): TestServer {
 }
 
 /** A throwaway redis-server on a free loopback port; `null` (with a printed reason) if absent. */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void> } | null> {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command("redis-server", {
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      console.warn(
-        "skipping Redis checks: redis-server is not installed (apt-get install redis-server)",
-      );
-      return null;
-    }
-    throw error;
-  }
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0;; i++) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      await conn.write(new TextEncoder().encode("PING\r\n"));
-      const reply = new Uint8Array(16);
-      const n = await conn.read(reply);
-      conn.close();
-      if (n !== null && new TextDecoder().decode(reply.subarray(0, n)).startsWith("+PONG")) break;
-    } catch (error) {
-      if (i > 200) throw error;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
-}
+export { startTestRedis as startRedis } from "./worker/_redis_server.ts";
 
 /** JSON request options with a bearer key. */
 export function jsonPost(body: unknown, key?: string, headers: Record<string, string> = {}) {
