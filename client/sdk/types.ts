@@ -29,7 +29,7 @@ export interface ClientOptions {
    * @default the one shipped with this build, under `<baseUrl>/ort/`
    */
   workerUrl?: string;
-  /** Where onnxruntime-web's `.wasm` files are served. @default `<baseUrl>/ort/` */
+  /** Where onnxruntime-web's `.wasm` files are served. @default `<baseUrl>/ort/<hash>/` (this build's folder) */
   ortUrl?: string;
   /** Keep downloaded model files in the Cache API. @default true */
   cache?: boolean;
