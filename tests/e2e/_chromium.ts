@@ -4,6 +4,7 @@
  * missing, tests skip with the reason printed.
  */
 import puppeteer, { type Browser } from "puppeteer-core";
+import { skipUnlessRequired } from "../_system.ts";
 
 /** Where Debian's `chromium` package puts the browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -24,14 +25,15 @@ export const CHROMIUM_FLAGS = [
   "--disable-dev-shm-usage",
 ];
 
-/** Whether Chromium is installed; prints why tests skip when it is not. */
+/** Whether Chromium is installed; prints why tests skip when it is not (throws where required). */
 export function chromiumAvailable(what: string): boolean {
   try {
     Deno.statSync(CHROMIUM);
     return true;
   } catch {
-    console.warn(
-      `skipping ${what}: ${CHROMIUM} is missing (apt-get install chromium mesa-vulkan-drivers)`,
+    skipUnlessRequired(
+      what,
+      `${CHROMIUM} is missing (apt-get install chromium mesa-vulkan-drivers)`,
     );
     return false;
   }

@@ -1,8 +1,10 @@
 /**
  * A throwaway `redis-server` for the worker tests: started on a free loopback port without
  * persistence, stopped by the test. `null` (with the reason printed) only when the binary is
- * not installed.
+ * not installed and `SD_TEST_REQUIRE_SYSTEM` does not require it.
  */
+
+import { skipUnlessRequired } from "../../_system.ts";
 
 /** A running server. */
 export interface TestRedis {
@@ -40,7 +42,10 @@ export async function startTestRedis(): Promise<TestRedis | null> {
     }).spawn();
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-    console.warn("skipping: redis-server is not installed (apt-get install -y redis-server)");
+    skipUnlessRequired(
+      "this test",
+      "redis-server is not installed (apt-get install -y redis-server)",
+    );
     return null;
   }
   const deadline = Date.now() + 10_000;

@@ -1,7 +1,9 @@
 /**
  * Whether this machine has a WebGPU adapter (Deno finds Mesa's llvmpipe without a GPU). Tests
- * that need one are ignored, with the reason printed, where none exists.
+ * that need one are ignored, with the reason printed, where none exists (an error in CI).
  */
+
+import { skipUnlessRequired } from "../../_system.ts";
 
 async function findAdapter(): Promise<string | null> {
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -16,4 +18,4 @@ async function findAdapter(): Promise<string | null> {
 /** Why WebGPU tests cannot run here, or `null` when they can. */
 export const webgpuUnavailable: string | null = await findAdapter();
 
-if (webgpuUnavailable) console.log(`Skipping WebGPU tests: ${webgpuUnavailable}`);
+if (webgpuUnavailable) skipUnlessRequired("the WebGPU tests", webgpuUnavailable);
