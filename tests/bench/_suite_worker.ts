@@ -4,9 +4,10 @@
  * in-process queue and from the Redis Streams queue (a throwaway `redis-server`). Jobs per minute
  * counts from the first submit to the last completion; Worker start-up is measured separately.
  *
- * Runs in a child process: onnxruntime-web's emscripten loader replaces `globalThis.Worker` with
- * `node:worker_threads`' Worker when it detects a Node-like host (Deno), after which the pool's
- * `new Worker(url)` fails in any process that has loaded onnxruntime-web.
+ * Runs in a child process so the figures do not depend on what the suite ran before: after
+ * onnxruntime-web's wasm sessions, V8 keeps compiling wasm in background threads for seconds, and
+ * the parent's loaded sessions hold memory the Workers would compete with. (A pool can start in a
+ * process that opened onnxruntime-web: `shared/ort` restores Deno's `Worker` global.)
  *
  * Child: `deno run -A tests/bench/_suite_worker.ts '{"args":{"mode":"quick","device":"cpu",...}}'`
  */
