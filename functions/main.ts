@@ -11,11 +11,25 @@
  * @module
  */
 import { createApp } from "./app.ts";
-import { parseConfig } from "./config.ts";
-import { createRuntime } from "./services/runtime.ts";
+import { ConfigError, parseConfig } from "./config.ts";
+import { ModelSetupError } from "../models/mod.ts";
+import { RedisUnavailableError } from "./services/redis_connection.ts";
+import { createRuntime, type Runtime } from "./services/runtime.ts";
 
-const config = parseConfig(Deno.env.toObject());
-const runtime = await createRuntime(config);
+/** The configuration and services, or a readable reason on stderr and exit code 2. */
+async function setUp(): Promise<Runtime> {
+  try {
+    return await createRuntime(parseConfig(Deno.env.toObject()));
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof ModelSetupError ||
+      error instanceof RedisUnavailableError;
+    if (!known) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
+}
+
+const runtime = await setUp();
 const app = createApp(runtime.deps);
 
 export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;

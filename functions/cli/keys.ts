@@ -12,8 +12,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseConfig } from "../config.ts";
+import { ConfigError, parseConfig } from "../config.ts";
 import type { KeyService } from "../services/keys/mod.ts";
+import { RedisUnavailableError } from "../services/redis_connection.ts";
 import { openKeyService } from "../services/runtime_keys.ts";
 
 const USAGE = `Usage:
@@ -73,15 +74,17 @@ export async function runKeysCli(args: string[], keys: KeyService): Promise<numb
 }
 
 if (import.meta.main) {
-  const config = parseConfig(Deno.env.toObject());
-  const { keys, close } = openKeyService(config);
   let code = 1;
   try {
-    code = await runKeysCli(Deno.args, keys);
+    const { keys, close } = await openKeyService(parseConfig(Deno.env.toObject()));
+    try {
+      code = await runKeysCli(Deno.args, keys);
+    } finally {
+      close();
+    }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
-  } finally {
-    close();
+    if (error instanceof ConfigError || error instanceof RedisUnavailableError) code = 2;
   }
   Deno.exit(code);
 }

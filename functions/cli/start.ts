@@ -11,7 +11,28 @@ import { ensureClientBuilt } from "../../client/build.ts";
 import { createApp } from "../app.ts";
 import { ConfigError, parseConfig } from "../config.ts";
 import { ensureDevelopmentKeys } from "../services/dev_keys.ts";
+import { ModelSetupError } from "../../models/mod.ts";
+import { RedisUnavailableError } from "../services/redis_connection.ts";
 import { createRuntime } from "../services/runtime.ts";
+
+/** Why `hostname:port` cannot be listened on, or `null` when it can (checked by binding it once). */
+function checkPort(hostname: string, port: number): string | null {
+  try {
+    Deno.listen({ hostname, port }).close();
+    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      return `Cannot listen on ${hostname}:${port}: the port is in use (another sd-edge?). ` +
+        `Set PORT to a free one, e.g. PORT=8080.`;
+    }
+    if (
+      error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.AddrNotAvailable
+    ) {
+      return `Cannot listen on ${hostname}:${port}: ${(error as Error).message}`;
+    }
+    throw error;
+  }
+}
 
 async function main(): Promise<number> {
   let config;
@@ -24,12 +45,32 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  // Before anything is built or a first-run key created (and shown only once).
+  const portProblem = checkPort(config.hostname, config.port);
+  if (portProblem !== null) {
+    console.error(portProblem);
+    return 1;
+  }
   // The demo page, embed.js and the SDK are served from client/dist/: build them if missing.
   const root = new URL("../..", import.meta.url).pathname;
   await ensureClientBuilt({
     outDir: config.clientDist.startsWith("/") ? config.clientDist : `${root}${config.clientDist}`,
   });
-  const runtime = await createRuntime(config);
+  let runtime;
+  try {
+    runtime = await createRuntime(config);
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) {
+      console.error(error.message);
+      return 2;
+    }
+    if (!(error instanceof ModelSetupError)) throw error;
+    console.error(error.message);
+    console.error(
+      `(SD_MODELS is '${config.models.join(",")}'; 'deno task models list' shows what is here)`,
+    );
+    return 2;
+  }
   const app = createApp(runtime.deps);
   const dev = await ensureDevelopmentKeys(runtime.deps.keys, config.port, {
     tokens: runtime.deps.tokens,

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { Redis } from "ioredis";
-import { loadModel } from "../../models/mod.ts";
+import { loadModel, requireModels } from "../../models/mod.ts";
 import { createBackend } from "../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
 import { schedulerNames } from "../../shared/schedulers/mod.ts";
@@ -20,6 +19,7 @@ import type { JobQueue } from "./jobs.ts";
 import { createFileKeyStore, createKeyService, createRedisKeyStore } from "./keys/mod.ts";
 import { createLocalCatalog } from "./models/local_catalog.ts";
 import { createMemoryRateLimiter, createRedisRateLimiter } from "./rate_limit/mod.ts";
+import { connectRedis } from "./redis_connection.ts";
 import { createDirStaticFiles } from "./static_files.ts";
 import { createTokenService } from "./tokens.ts";
 
@@ -41,7 +41,8 @@ export interface Runtime {
 }
 
 /**
- * Builds every production service.
+ * Builds every production service. Throws a `ModelSetupError` when a configured model cannot be
+ * loaded and a `RedisUnavailableError` when Redis does not answer, before anything is started.
  *
  * @example Usage
  * ```ts ignore
@@ -55,9 +56,12 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const root = options.root ?? new URL("../..", import.meta.url).pathname;
-  const redis = config.redisUrl === undefined ? null : new Redis(config.redisUrl);
+  const cacheDir = config.modelsDir;
+  const load = (id: string) => loadModel(id, cacheDir === undefined ? {} : { cacheDir });
+  // Fail at start, not on every request, when a configured model is missing or damaged.
+  await requireModels(config.models, load);
   // Fail at start, not on the first request, when Redis is unreachable.
-  await redis?.ping();
+  const redis = config.redisUrl === undefined ? null : await connectRedis(config.redisUrl);
   const keys = createKeyService(
     redis ? createRedisKeyStore(redis) : createFileKeyStore(config.keysPath),
   );
@@ -67,8 +71,6 @@ export async function createRuntime(
       .join("");
     warn("SD_JWT_SECRET is not set: minted tokens are valid only until this process exits");
   }
-  const cacheDir = config.modelsDir;
-  const load = (id: string) => loadModel(id, cacheDir === undefined ? {} : { cacheDir });
   const encoder = createPipelineEncoder({
     backend: () => createBackend({ devices: ["cpu"], runtimes: [nodeRuntime()] }),
     load,

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { Redis } from "ioredis";
 import type { Config } from "../config.ts";
 import {
   createFileKeyStore,
@@ -12,21 +11,24 @@ import {
   createRedisKeyStore,
   type KeyService,
 } from "./keys/mod.ts";
+import { connectRedis } from "./redis_connection.ts";
 
 /**
  * The key service of `config` and a function closing its connection.
  *
  * @example Usage
  * ```ts ignore
- * const { keys, close } = openKeyService(config);
+ * const { keys, close } = await openKeyService(config);
  * console.log(await keys.list());
  * close();
  * ```
  */
-export function openKeyService(config: Config): { keys: KeyService; close(): void } {
+export async function openKeyService(
+  config: Config,
+): Promise<{ keys: KeyService; close(): void }> {
   if (config.redisUrl === undefined) {
     return { keys: createKeyService(createFileKeyStore(config.keysPath)), close: () => {} };
   }
-  const redis = new Redis(config.redisUrl);
+  const redis = await connectRedis(config.redisUrl);
   return { keys: createKeyService(createRedisKeyStore(redis)), close: () => redis.disconnect() };
 }

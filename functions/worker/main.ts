@@ -16,6 +16,8 @@
  */
 
 import { parseArgs } from "node:util";
+import { loadModel, ModelSetupError, requireModels } from "../../models/mod.ts";
+import { connectRedis, RedisUnavailableError } from "../services/redis_connection.ts";
 import { createRedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
 import { type RenderDevice, startRenderPool } from "./pool.ts";
 
@@ -66,6 +68,22 @@ if (values["claim-idle-ms"] !== undefined) {
 }
 if (values["block-ms"] !== undefined) {
   queueOptions.blockMs = integer("--block-ms", values["block-ms"], 1000);
+}
+
+// A model the Workers cannot load would make every job for it fail: refuse to start instead.
+try {
+  await requireModels(models, (id) => loadModel(id, cacheDir === undefined ? {} : { cacheDir }));
+} catch (error) {
+  if (!(error instanceof ModelSetupError)) throw error;
+  fail(error.message);
+}
+
+// An unreachable Redis stops the worker with one line instead of endless reconnect errors.
+try {
+  (await connectRedis(url)).disconnect();
+} catch (error) {
+  if (!(error instanceof RedisUnavailableError)) throw error;
+  fail(error.message);
 }
 
 const queue = createRedisQueue(queueOptions);

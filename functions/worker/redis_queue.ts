@@ -93,7 +93,8 @@ export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
   const ttlSeconds = Math.ceil(positive("ttlSeconds", options.ttlSeconds ?? 86_400));
   const claimIdleMs = positive("claimIdleMs", options.claimIdleMs ?? 30_000);
   const pollMs = positive("pollMs", options.pollMs ?? 1000);
-  const onError = options.onError ?? ((error) => console.error("redis queue:", error));
+  const onError = options.onError ??
+    ((error) => console.error(`redis queue: ${errorMessage(error)}`));
   const keys = redisKeys(options.prefix ?? "sd:");
   const consumer = options.consumer ?? `worker-${crypto.randomUUID().slice(0, 8)}`;
   const connect = () => {

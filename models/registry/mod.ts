@@ -14,6 +14,7 @@ export {
   ensureEmbedded,
 } from "./embedded.ts";
 export { ModelIntegrityError, ModelNotFoundError } from "./errors.ts";
+export { ModelSetupError, requireModels } from "./require_models.ts";
 export {
   listLocalModels,
   listModels,
