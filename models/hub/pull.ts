@@ -78,7 +78,7 @@ function describeHubError(error: HubApiError, what: string): HubPullError {
   );
 }
 
-async function hubCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+async function hubCall<T>(what: string, hubUrl: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -86,7 +86,8 @@ async function hubCall<T>(what: string, call: () => Promise<T>): Promise<T> {
     if (error instanceof DOMException && error.name === "AbortError") throw error;
     if (error instanceof HubPullError || error instanceof DownloadIntegrityError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new HubPullError(`Cannot ${what}: ${message}`, { cause: error });
+    // A network failure: say where it went, since HF_ENDPOINT may point elsewhere.
+    throw new HubPullError(`Cannot ${what} from ${hubUrl}: ${message}`, { cause: error });
   }
 }
 
@@ -125,13 +126,14 @@ export async function pullModel(ref: string, options: PullModelOptions): Promise
 
   const info = await hubCall(
     `resolve '${repo}@${revision}'`,
+    hub.hubUrl,
     () => modelInfo({ ...hub, name: repo, revision, additionalFields: ["sha", "cardData"] }),
   );
   const commit = info.sha;
   if (typeof commit !== "string" || !isCommitHash(commit)) {
     throw new HubPullError(`Cannot resolve '${repo}@${revision}': the hub sent no commit hash`);
   }
-  const entries = await hubCall(`list the files of '${repo}@${commit}'`, async () => {
+  const entries = await hubCall(`list the files of '${repo}@${commit}'`, hub.hubUrl, async () => {
     const all = [];
     for await (const entry of listFiles({ ...hub, repo, revision: commit, recursive: true })) {
       all.push(entry);
@@ -193,6 +195,7 @@ async function fetchFile(
   };
   const info = await hubCall(
     what,
+    hub.hubUrl,
     () =>
       fileDownloadInfo({ ...hub, repo: options.repo, path: file.path, revision: options.commit }),
   );
@@ -211,7 +214,7 @@ async function fetchFile(
   const before = await exists(`${blob}.incomplete`)
     ? (await Deno.stat(`${blob}.incomplete`)).size
     : 0;
-  await hubCall(what, () =>
+  await hubCall(what, hub.hubUrl, () =>
     downloadBlob(blob, file, {
       ...hub,
       repo: options.repo,

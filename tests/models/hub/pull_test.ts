@@ -255,6 +255,24 @@ Deno.test("pullModel() explains a 404 for an unknown repository or revision", as
   });
 });
 
+Deno.test("pullModel() names the hub it could not reach when nothing answers there", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const hubUrl = `http://127.0.0.1:${(probe.addr as Deno.NetAddr).port}`;
+  probe.close(); // nothing listens there now
+  const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
+  try {
+    await assert.rejects(
+      pullModel(REPO, { cacheDir, hubUrl }),
+      (error: unknown) =>
+        error instanceof HubPullError &&
+        error.message.startsWith(`Cannot resolve '${REPO}@main' from ${hubUrl}: `),
+    );
+    assert.deepEqual(await listTree(cacheDir), []);
+  } finally {
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
+
 Deno.test("pullModel() refuses a repository that is not an ONNX layout, naming what is missing", async () => {
   const server = startHubServer({
     repo: REPO,
