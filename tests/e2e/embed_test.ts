@@ -179,6 +179,69 @@ Deno.test({
       });
 
       await t.step(
+        "changing attributes re-renders once per batch of changes; alt is the prompt",
+        async () => {
+          const page = await chromium.browser.newPage();
+          await page.evaluateOnNewDocument(() => {
+            delete (Navigator.prototype as { gpu?: unknown }).gpu; // the quick server path
+          });
+          await page.goto(`${stack.pageOrigin}/webgpu.html`);
+          const first = await outcome(page);
+          assert.equal(first.events.filter((e) => e.type === "sd-load").length, 1);
+          const firstPng = Uint8Array.from(first.png!);
+          // Two attributes set in one task: one new generation, with both applied.
+          await page.$eval("sd-image", (el) => {
+            el.setAttribute("prompt", "a green triangle");
+            el.setAttribute("seed", "43");
+          });
+          await page.waitForFunction(
+            () =>
+              (globalThis as unknown as { __outcome: Outcome }).__outcome.events
+                .filter((e) => e.type === "sd-load").length === 2,
+            { timeout: 120_000, polling: 100 },
+          );
+          await new Promise((resolve) => setTimeout(resolve, 500)); // no third one follows
+          const second = await page.evaluate(() =>
+            (globalThis as unknown as { __outcome: Outcome }).__outcome
+          );
+          const loads = second.events.filter((e) => e.type === "sd-load");
+          assert.equal(loads.length, 2, "one generation for the two changes");
+          assert.equal(String(loads[1]!.detail.seed), "43");
+          const png = Uint8Array.from(second.png!);
+          assert.ok(maxDifference(png, firstPng) > 0, "a new image");
+          assert.match(readPngParameters(png) ?? "", /^a green triangle\n[\s\S]*\bSeed: 43\b/);
+          const alt = await page.$eval(
+            "sd-image",
+            (el) => el.shadowRoot!.querySelector("img")!.alt,
+          );
+          assert.equal(alt, "a green triangle");
+          await page.close();
+        },
+      );
+
+      await t.step("the retry button works from the keyboard", async () => {
+        const page = await chromium.browser.newPage();
+        await page.goto(`${stack.foreignOrigin}/webgpu.html`);
+        const first = await outcome(page);
+        assert.equal(first.events.filter((e) => e.type === "sd-error").length, 1);
+        // Tab from the document into the element's shadow tree reaches the button.
+        await page.keyboard.press("Tab");
+        const focused = await page.$eval(
+          "sd-image",
+          (el) => el.shadowRoot!.activeElement?.textContent ?? null,
+        );
+        assert.equal(focused, "Try again");
+        await page.keyboard.press("Enter");
+        await page.waitForFunction(
+          () =>
+            (globalThis as unknown as { __outcome: Outcome }).__outcome.events
+              .filter((e) => e.type === "sd-error").length === 2,
+          { timeout: 60_000, polling: 100 },
+        );
+        await page.close();
+      });
+
+      await t.step(
         "a GPU device lost mid-run falls back to the server and still completes",
         async () => {
           stack.page(
