@@ -1,6 +1,7 @@
 /**
- * The demo page at `/` in a real browser: a generation from the form, then a screenshot of the
- * page (written to `tests/e2e/output/demo.png`, which git ignores).
+ * The demo page at `/` in a real browser: a generation from the form, then screenshots of the
+ * page on a desktop and a phone-sized viewport (written to `tests/e2e/output/demo.png` and
+ * `demo_phone.png`, which git ignores).
  */
 import assert from "node:assert/strict";
 import { chromiumAvailable, launchChromium } from "./_chromium.ts";
@@ -69,6 +70,24 @@ Deno.test({
       const path = `${OUTPUT}demo.png`;
       await page.screenshot({ path: path as `${string}.png`, fullPage: true });
       console.log(`demo page screenshot: ${path}`);
+
+      // A phone-sized viewport: one column, nothing wider than the screen (the embed snippet
+      // scrolls inside its box).
+      await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
+      const phone = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: globalThis.innerWidth,
+        columns: getComputedStyle(document.querySelector(".layout")!).gridTemplateColumns
+          .split(" ").length,
+      }));
+      assert.ok(
+        phone.scrollWidth <= phone.innerWidth,
+        `the page is ${phone.scrollWidth}px wide in a ${phone.innerWidth}px viewport`,
+      );
+      assert.equal(phone.columns, 1);
+      const phonePath = `${OUTPUT}demo_phone.png`;
+      await page.screenshot({ path: phonePath as `${string}.png`, fullPage: true });
+      console.log(`demo page screenshot (390px wide): ${phonePath}`);
       await page.close();
     } finally {
       await chromium.close();
