@@ -68,10 +68,12 @@ Environment: SD_MODELS_DIR, HF_TOKEN (private/gated repos), HF_ENDPOINT (hub URL
     "  Downloads model_index.json, text_encoder/, unet/, vae_decoder/, vae_encoder/, tokenizer/\n" +
     "  and scheduler/ into the Hugging Face cache layout, verified and resumable.",
   convert: "Usage: deno task models convert <diffusers-dir> <out-dir> [--id <id>] " +
-    "[--license <name>] [--fp16] [--overwrite]\n" +
+    "[--license <name>] [--fp16] [--standard-attention] [--overwrite]\n" +
     "  --fp16  float16 weights (half the download); the UNet and VAE also compute in float16,\n" +
     "          which a full-size UNet needs to load in a browser. The text encoder computes\n" +
-    "          in float32.",
+    "          in float32.\n" +
+    "  --standard-attention  MatMul/Softmax attention that any ONNX runtime runs, instead of\n" +
+    "          onnxruntime's fused MultiHeadAttention (faster, about half the peak memory).",
   verify: "Usage: deno task models verify <id> [--cache-dir <dir>]\n" +
     `  <id>: ${EMBEDDED_IDS}, org/name[@revision], a folder name in the cache, or a path.`,
 };
@@ -86,7 +88,7 @@ const OPTIONS: Record<string, Record<string, boolean>> = {
   list: { json: false, "cache-dir": true },
   build: { force: false, "cache-dir": true },
   pull: { retries: true, "cache-dir": true },
-  convert: { id: true, license: true, fp16: false, overwrite: false },
+  convert: { id: true, license: true, fp16: false, "standard-attention": false, overwrite: false },
   verify: { "cache-dir": true },
 };
 
@@ -228,6 +230,7 @@ async function convert(parsed: Parsed, io: ModelsCliIo): Promise<number> {
     ...(parsed.flags.has("fp16")
       ? { weightDType: "float16" as const, computeDType: "float16" as const }
       : {}),
+    fusedAttention: !parsed.flags.has("standard-attention"),
     overwrite: parsed.flags.has("overwrite"),
     onProgress: (event) => io.stderr(`  wrote ${event.path}\n`),
     ...(io.signal ? { signal: io.signal } : {}),

@@ -48,6 +48,14 @@ export interface ConvertDiffusersOptions {
    * @default {weightDType}
    */
   computeDType?: "float32" | "float16";
+  /**
+   * Write the UNet's and the VAE's attention as onnxruntime's fused `MultiHeadAttention`
+   * (`com.microsoft`): the same outputs (relative L2 ~1e-6), a faster step and, at 64×64
+   * latents, about half the peak memory of the standard MatMul–Softmax–MatMul graph. Such graphs
+   * run on onnxruntime only (node, web wasm and WebGPU): pass `false` for other runtimes.
+   * @default {true}
+   */
+  fusedAttention?: boolean;
   /** Replace an existing output folder. @default {false} */
   overwrite?: boolean;
   onProgress?(event: ConvertEvent): void;
@@ -57,7 +65,11 @@ export interface ConvertDiffusersOptions {
 type Builder = (
   config: Record<string, unknown>,
   weights: WeightSource,
-  options: { weightDType?: "float32" | "float16"; computeDType?: "float32" | "float16" },
+  options: {
+    weightDType?: "float32" | "float16";
+    computeDType?: "float32" | "float16";
+    fusedAttention?: boolean;
+  },
 ) => GraphBuilder;
 
 interface Network {
@@ -147,7 +159,13 @@ async function convertNetwork(
       try {
         const weightDType = options.weightDType ?? "float32";
         const computeDType = network.halfCompute ? options.computeDType ?? weightDType : "float32";
-        const graph = output.build(config, checkpointWeights(file), { weightDType, computeDType });
+        // The text encoder's attention is causal (masked): it keeps the standard graph.
+        const fusedAttention = network.halfCompute && options.fusedAttention !== false;
+        const graph = output.build(config, checkpointWeights(file), {
+          weightDType,
+          computeDType,
+          fusedAttention,
+        });
         await writeModel(graph, `${out}/${output.name}`);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

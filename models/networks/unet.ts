@@ -27,6 +27,11 @@ export interface BuildUnetOptions {
   computeDType?: "float32" | "float16";
   /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
   ioDType?: "float32" | "float16";
+  /**
+   * Attention as onnxruntime's fused `MultiHeadAttention` (onnxruntime only; see
+   * `GraphBuilderOptions.fusedAttention`). @default {false}
+   */
+  fusedAttention?: boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export function buildUnet(
     ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
     ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
     ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
+    ...(options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention }),
   });
   const contextDim = spec.mid?.crossAttentionDim ?? spec.down[0]!.crossAttentionDim;
   const sample = g.input("sample", "float32", ["batch", spec.inChannels, "height", "width"]);

@@ -29,6 +29,11 @@ export interface BuildVaeOptions {
   computeDType?: "float32" | "float16";
   /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
   ioDType?: "float32" | "float16";
+  /**
+   * Attention as onnxruntime's fused `MultiHeadAttention` (onnxruntime only; see
+   * `GraphBuilderOptions.fusedAttention`). @default {false}
+   */
+  fusedAttention?: boolean;
 }
 
 /**
@@ -148,6 +153,7 @@ function newGraph(weights: WeightSource, options: BuildVaeOptions, name: string)
     ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
     ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
     ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
+    ...(options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention }),
   });
 }
 

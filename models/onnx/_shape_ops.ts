@@ -245,6 +245,11 @@ export const OPS: Record<string, Rule> = {
   LayerNormalization: sameShape,
   InstanceNormalization: sameShape,
   MatMul: matMul,
+  // onnxruntime's MultiHeadAttention on [B, S, C] query, [B, L, C] key and [B, L, Cv] value.
+  MultiHeadAttention: (inputs) => {
+    const [b, s] = need(inputs, 0).shape;
+    return [{ shape: [b!, s!, need(inputs, 2).shape.at(-1)!] }];
+  },
   Gemm: (inputs, attrs) => {
     const a = need(inputs, 0).shape;
     const b = need(inputs, 1).shape;

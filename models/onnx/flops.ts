@@ -1,12 +1,14 @@
 /**
  * Counts the multiply-adds of a built graph for concrete input shapes, for the benchmarks'
- * throughput figures. Only the matrix ops are counted (MatMul, Gemm, Conv): they are over 99% of
+ * throughput figures. Only the matrix ops are counted (MatMul, Gemm, Conv, and the two products
+ * inside onnxruntime's MultiHeadAttention): they are over 99% of
  * the arithmetic of the Stable Diffusion networks, and every runtime reports "FLOPs" on the same
  * basis. Element-wise ops, normalisations, softmax and data movement are not counted.
  *
  * - MatMul `[…, M, K] @ […, K, N]`: batch·M·K·N;
  * - Gemm `[M, K] × [K, N]`: M·K·N (the bias add is not counted);
- * - Conv: N·C_out·(output pixels)·(C_in / group)·(kernel area).
+ * - Conv: N·C_out·(output pixels)·(C_in / group)·(kernel area);
+ * - MultiHeadAttention q [B, S, C], k [B, L, C], v [B, L, Cv]: B·S·L·(C + Cv), as its MatMuls.
  *
  * `flops` is 2 × `multiplyAdds` (one multiply and one add each), the usual convention.
  *
@@ -56,6 +58,11 @@ export function countFlops(
       } else if (opType === "Gemm") {
         const b = inputs[1]!.shape;
         add(opType, product(out) * product(b) / out.at(-1)!);
+      } else if (opType === "MultiHeadAttention") {
+        // The two products of every head: q·kᵀ (S·L·C in all) and scores·v (S·L·Cv).
+        const [batch, s, c] = inputs[0]!.shape;
+        const l = inputs[1]!.shape[1]!;
+        add(opType, batch! * s! * l * (c! + out.at(-1)!));
       } else if (opType === "Conv") {
         const w = inputs[1]!.shape;
         add(opType, product(out) * product(w.slice(1)));

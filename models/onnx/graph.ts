@@ -32,10 +32,15 @@ export type AttributeValue = number | number[] | string | string[];
 /** A node of the graph as recorded by the builder. */
 export interface GraphNode {
   opType: string;
+  /** Operator set domain; absent for the default ONNX domain. */
+  domain?: typeof MICROSOFT_DOMAIN;
   inputs: string[];
   outputs: string[];
   attributes: Record<string, AttributeValue>;
 }
+
+/** onnxruntime's contrib operator domain (fused ops such as `MultiHeadAttention`). */
+export const MICROSOFT_DOMAIN = "com.microsoft";
 
 /** A graph input or output. */
 export interface GraphIO {
@@ -83,6 +88,14 @@ export interface GraphBuilderOptions {
    * @default {"float32"}
    */
   ioDType?: "float32" | "float16";
+  /**
+   * Emit onnxruntime's fused `com.microsoft` `MultiHeadAttention` for unmasked attention (see
+   * {@linkcode attention}) instead of the standard MatMul–Softmax–MatMul chain: the scores are
+   * never written out as a separate scaled tensor, which makes a 4096-token self-attention about a
+   * third faster on onnxruntime's CPU and WebGPU providers. Such graphs run on onnxruntime only.
+   * @default {false}
+   */
+  fusedAttention?: boolean;
 }
 
 /** ONNX `TensorProto.DataType` codes of the supported element types. */
@@ -114,6 +127,8 @@ export class GraphBuilder {
   readonly ioDType: "float32" | "float16";
   /** Element type of the float computation. */
   readonly computeDType: "float32" | "float16";
+  /** Whether unmasked attention uses onnxruntime's fused `MultiHeadAttention`. */
+  readonly fusedAttention: boolean;
   #weights: WeightSource;
   #nodes: GraphNode[] = [];
   #inputs: GraphIO[] = [];
@@ -126,6 +141,7 @@ export class GraphBuilder {
     this.name = options.name;
     this.#weights = options.weights;
     this.computeDType = options.computeDType ?? "float32";
+    this.fusedAttention = options.fusedAttention ?? false;
     this.weightDType = options.weightDType ?? this.computeDType;
     this.ioDType = options.ioDType ?? "float32";
     if (this.computeDType === "float16" && this.weightDType !== "float16") {
@@ -274,6 +290,16 @@ export class GraphBuilder {
       attributes: attrs,
     });
     return names.map((name) => ({ name }));
+  }
+
+  /**
+   * Adds a node of onnxruntime's `com.microsoft` domain (only onnxruntime runs these) and returns
+   * its single output.
+   */
+  contribOp(type: string, inputs: (Value | "")[], attrs: Record<string, AttributeValue>): Value {
+    const output = this.op(type, inputs, attrs);
+    this.#nodes.at(-1)!.domain = MICROSOFT_DOMAIN;
+    return output;
   }
 
   /** Number of parameter elements declared so far. */

@@ -141,7 +141,9 @@ export interface AttentionOptions {
 
 /**
  * Multi-head scaled dot-product attention on projected tensors: q [B, Sq, C], k and v [B, Sk, C]
- * → [B, Sq, C]. Heads are split from C; `softmax(q kᵀ · scale + mask) v` per head.
+ * → [B, Sq, C]. Heads are split from C; `softmax(q kᵀ · scale + mask) v` per head. When the
+ * builder has `fusedAttention`, an unmasked attention with a known scale is one onnxruntime
+ * `MultiHeadAttention` node on the same [B, S, C] tensors (no reshapes or transposes).
  */
 export function attention(
   g: GraphBuilder,
@@ -155,6 +157,12 @@ export function attention(
   // In float16 the scale goes onto q before the product, so unscaled logits cannot pass 65504.
   const preScaled = scale !== null && g.computeDType === "float16";
   if (preScaled) q = g.op("Mul", [q, g.constFloat([scale])]);
+  if (g.fusedAttention && scale !== null && options.mask === undefined) {
+    return g.contribOp("MultiHeadAttention", [q, k, v], {
+      num_heads: heads,
+      scale: preScaled ? 1 : scale,
+    });
+  }
   const split = g.constInt64([0, 0, heads, -1]);
   const qh = g.op("Transpose", [g.op("Reshape", [q, split])], { perm: [0, 2, 1, 3] });
   const kh = g.op("Transpose", [g.op("Reshape", [k, split])], { perm: [0, 2, 3, 1] });

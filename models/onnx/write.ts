@@ -14,6 +14,7 @@ import {
   type GraphBuilder,
   type GraphIO,
   type Initializer,
+  MICROSOFT_DOMAIN,
   ONNX_ELEMENT_TYPE,
 } from "./graph.ts";
 
@@ -125,13 +126,19 @@ function modelProto(g: GraphBuilder, initializers: unknown[]): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: PRODUCER,
-    opsetImport: [{ domain: "", version: OPSET_VERSION }],
+    opsetImport: [
+      { domain: "", version: OPSET_VERSION },
+      ...(g.nodes.some((n) => n.domain === MICROSOFT_DOMAIN)
+        ? [{ domain: MICROSOFT_DOMAIN, version: 1 }]
+        : []),
+    ],
     graph: onnx.GraphProto.create({
       name: g.name,
       node: g.nodes.map((n, i) =>
         onnx.NodeProto.create({
           name: `${n.opType}_${i}`,
           opType: n.opType,
+          ...(n.domain ? { domain: n.domain } : {}),
           input: n.inputs,
           output: n.outputs,
           attribute: Object.entries(n.attributes).map(([k, v]) => attribute(k, v)),

@@ -21,6 +21,7 @@ export const SECTIONS = [
   "worker",
   "memory",
   "fp16",
+  "attention",
   "profile",
   "webgpu-full",
 ] as const;

@@ -5,10 +5,9 @@
  * full-size SD 1.5 UNet at 32×32 latents; `--quick` the tiny architecture at 8×8.
  */
 
-import { runChild } from "./_suite_child.ts";
 import type { SuiteContext } from "./_suite_context.ts";
 import { ensureRandomNetwork, type ModelSize } from "./_suite_models.ts";
-import type { NetworkChildArgs, NetworkChildResult } from "./_suite_network_child.ts";
+import { type NetworkChildArgs, runNetworkChild } from "./_suite_network_child.ts";
 import { figure } from "./_suite_stats.ts";
 
 /** Differences between a reference output and another. */
@@ -87,13 +86,8 @@ export async function measureFloat16(ctx: SuiteContext): Promise<void> {
       repeats: size === "tiny" ? 3 : 1,
       returnOutput: true,
     };
-    const { result } = await runChild<NetworkChildResult>("_suite_network_child.ts", args, {
-      timeoutMs: 600_000,
-    });
-    if (!result.ok) {
-      ctx.skip(`fp16.unet.${dtype}`, `${result.stage}: ${result.reason}`);
-      return;
-    }
+    const result = await runNetworkChild(ctx, `fp16.unet.${dtype}`, args);
+    if (result === null) return;
     if (result.output === undefined) throw new Error(`the ${dtype} UNet returned no output`);
     outputs[dtype] = result.output;
     ctx.add(figure({

@@ -37,16 +37,19 @@ export async function networkConfig(
 export async function buildNetwork(
   size: ModelSize,
   component: Component,
-  options: { weights: WeightSource; weightDType?: "float32" | "float16" },
+  options: { weights: WeightSource; weightDType?: "float32" | "float16"; fusedAttention?: boolean },
 ): Promise<GraphBuilder> {
   const config = await networkConfig(size, component);
   const opts = options.weightDType ? { weightDType: options.weightDType } : {};
+  const fused = options.fusedAttention ? { fusedAttention: true } : {};
   // float16 is the layout a browser downloads (`models convert --fp16`): the UNet and VAE compute
   // in float16 on their stored weights; the text encoder keeps float32 compute.
   const compute = options.weightDType === "float16" ? { computeDType: "float16" as const } : {};
   if (component === "text_encoder") return buildClipTextEncoder(config, options.weights, opts);
-  if (component === "unet") return buildUnet(config, options.weights, { ...opts, ...compute });
-  return buildVaeDecoder(config, options.weights, { ...opts, ...compute });
+  if (component === "unet") {
+    return buildUnet(config, options.weights, { ...opts, ...compute, ...fused });
+  }
+  return buildVaeDecoder(config, options.weights, { ...opts, ...compute, ...fused });
 }
 
 /** Embedding width of a size's text encoder (the UNet's cross-attention width). */
@@ -119,6 +122,8 @@ export interface EnsureNetworkOptions {
   cacheDir: string;
   /** Storage type of the weights. @default {"float32"} */
   weightDType?: "float32" | "float16";
+  /** Attention as onnxruntime's fused `MultiHeadAttention` (UNet, VAE). @default {false} */
+  fusedAttention?: boolean;
 }
 
 async function sourceHash(size: ModelSize, component: Component, dtype: string): Promise<string> {
@@ -147,9 +152,10 @@ export async function ensureRandomNetwork(
   options: EnsureNetworkOptions,
 ): Promise<CachedNetwork> {
   const weightDType = options.weightDType ?? "float32";
-  const dir = `${options.cacheDir}/${size}-random-${weightDType}/${component}`;
+  const variant = `${weightDType}${options.fusedAttention ? "-fused" : ""}`;
+  const dir = `${options.cacheDir}/${size}-random-${variant}/${component}`;
   const stampPath = `${dir}/bench_build.json`;
-  const recipe = await sourceHash(size, component, weightDType);
+  const recipe = await sourceHash(size, component, variant);
   try {
     const stamp = JSON.parse(await Deno.readTextFile(stampPath));
     if (stamp.recipe === recipe) return { ...stamp.network, built: false };
@@ -160,6 +166,7 @@ export async function ensureRandomNetwork(
   const g = await buildNetwork(size, component, {
     weights: createRandomWeights({ seed: 1 }),
     weightDType,
+    ...(options.fusedAttention ? { fusedAttention: true } : {}),
   });
   const written = await writeModel(g, dir, { externalData: size === "sd15" });
   const network = {

@@ -8,7 +8,8 @@
  */
 
 import { type BackendName, loadNetwork, openBackend } from "./_suite_backends.ts";
-import { childArgs, reportResult } from "./_suite_child.ts";
+import { childArgs, reportResult, residentMemory, runChild } from "./_suite_child.ts";
+import type { SuiteContext } from "./_suite_context.ts";
 import {
   type Component,
   ensureRandomNetwork,
@@ -26,6 +27,8 @@ export interface NetworkChildArgs {
   latent: number;
   cacheDir: string;
   weightDType?: "float32" | "float16";
+  /** The fused-attention variant of the network. @default {false} */
+  fusedAttention?: boolean;
   warmup: number;
   repeats: number;
   /** Return the first output of the last run (flat). @default {false} */
@@ -40,6 +43,8 @@ export type NetworkChildResult =
     samples: number[];
     otherCores: number;
     modelBytes: number;
+    /** The process's peak resident memory (VmHWM) after the runs. */
+    peakBytes: number;
     output?: number[];
   }
   | { ok: false; stage: "load" | "run"; reason: string };
@@ -52,6 +57,7 @@ async function run(args: NetworkChildArgs): Promise<NetworkChildResult> {
   const files = await ensureRandomNetwork(args.size, args.component, {
     cacheDir: args.cacheDir,
     ...(args.weightDType ? { weightDType: args.weightDType } : {}),
+    ...(args.fusedAttention ? { fusedAttention: true } : {}),
   });
   const bench = await openBackend(args.backend);
   const loadStart = performance.now();
@@ -76,6 +82,7 @@ async function run(args: NetworkChildArgs): Promise<NetworkChildResult> {
       samples,
       otherCores,
       modelBytes: files.bytes,
+      peakBytes: residentMemory().peakBytes,
       ...(output ? { output } : {}),
     };
   } catch (error) {
@@ -84,6 +91,23 @@ async function run(args: NetworkChildArgs): Promise<NetworkChildResult> {
     await session.release();
     await bench.backend.dispose();
   }
+}
+
+/**
+ * Parent side: runs this child with `args`; a failed load or run is recorded as a skip of `id` on
+ * `ctx` (and gives `null`), a successful one returns its result.
+ */
+export async function runNetworkChild(
+  ctx: SuiteContext,
+  id: string,
+  args: NetworkChildArgs,
+): Promise<Extract<NetworkChildResult, { ok: true }> | null> {
+  const { result } = await runChild<NetworkChildResult>("_suite_network_child.ts", args, {
+    timeoutMs: 900_000,
+  });
+  if (result.ok) return result;
+  ctx.skip(id, `${result.stage}: ${result.reason}`);
+  return null;
 }
 
 if (import.meta.main) reportResult(await run(childArgs<NetworkChildArgs>()));

@@ -19,6 +19,7 @@ import { type BackendName, openBackends } from "./_suite_backends.ts";
 import { parseSuiteArgs, type Section, USAGE } from "./_suite_args.ts";
 import { SuiteContext } from "./_suite_context.ts";
 import { measureBundles, measureEdgeEncode } from "./_suite_edge.ts";
+import { measureFusedAttention } from "./_suite_attention.ts";
 import { measureFloat16 } from "./_suite_fp16.ts";
 import { measureLimits } from "./_suite_limit.ts";
 import { configureSettle } from "./_suite_load.ts";
@@ -31,7 +32,7 @@ import { markdownReport } from "./_suite_report.ts";
 import { measureWorkers } from "./_suite_worker.ts";
 
 /** Sections that only measure the server backend (onnxruntime-node `cpu`/`cuda`). */
-const SERVER_ONLY: readonly Section[] = ["edge", "worker", "memory", "fp16"];
+const SERVER_ONLY: readonly Section[] = ["edge", "worker", "memory", "fp16", "attention"];
 
 const RUNNERS: Record<Section, (ctx: SuiteContext) => Promise<void>> = {
   limit: measureLimits,
@@ -44,6 +45,7 @@ const RUNNERS: Record<Section, (ctx: SuiteContext) => Promise<void>> = {
   worker: measureWorkers,
   memory: measureMemory,
   fp16: measureFloat16,
+  attention: measureFusedAttention,
   profile: measureProfiles,
   "webgpu-full": measureWebGpuFullSize,
 };

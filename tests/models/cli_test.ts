@@ -154,6 +154,15 @@ Deno.test("models CLI converts the reference diffusers checkpoint to an ONNX mod
   } finally {
     await session.release();
   }
+  // Fused attention by default; --standard-attention writes graphs any ONNX runtime runs.
+  const hasFusedOp = async (dir: string) =>
+    new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/unet/model.onnx`))
+      .includes("MultiHeadAttention");
+  assert.equal(await hasFusedOp(out), true);
+  const standard = `${cacheDir}/converted-standard`;
+  const plain = await run(["convert", src, standard, "--standard-attention"]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(await hasFusedOp(standard), false);
 });
 
 Deno.test("`deno task models` exits 2 on bad input, and concurrent builds agree", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import onnxProto from "onnx-proto";
+import * as ort from "onnxruntime-node";
 import { convertDiffusers } from "../../../models/convert/mod.ts";
 import { verifyModel } from "../../../models/registry/mod.ts";
 import { initializerBytes } from "../registry/_onnx.ts";
@@ -180,5 +181,44 @@ Deno.test("convertDiffusers() with float16 weights makes a float16 UNet and VAE 
         else assert.deepEqual(castParams, [], `${network} casts an initializer`);
       }
     }
+  });
+});
+
+/** How many MultiHeadAttention / Softmax nodes a model has, and its operator set domains. */
+async function attentionOps(path: string) {
+  const model = onnxProto.onnx.ModelProto.decode(await Deno.readFile(path));
+  const nodes = model.graph!.node ?? [];
+  const fused = nodes.filter((n) => n.opType === "MultiHeadAttention");
+  return {
+    fused: fused.length,
+    fusedDomains: [...new Set(fused.map((n) => n.domain))],
+    softmax: nodes.filter((n) => n.opType === "Softmax").length,
+    domains: (model.opsetImport ?? []).map((o) => o.domain ?? "").sort(),
+  };
+}
+
+Deno.test("convertDiffusers() fuses UNet and VAE attention for onnxruntime by default; fusedAttention: false keeps standard ops", async () => {
+  await withDirs(async (src, work) => {
+    await writeCheckpoint(src);
+    await convertDiffusers(src, `${work}/fused`);
+    await convertDiffusers(src, `${work}/standard`, { fusedAttention: false });
+    for (const network of ["unet", "vae_decoder", "vae_encoder"]) {
+      const fused = await attentionOps(`${work}/fused/${network}/model.onnx`);
+      assert.ok(fused.fused > 0, `${network} has no MultiHeadAttention`);
+      assert.deepEqual(fused.fusedDomains, ["com.microsoft"]);
+      assert.equal(fused.softmax, 0, network);
+      assert.deepEqual(fused.domains, ["", "com.microsoft"]);
+      // onnxruntime accepts the contrib domain and has the op.
+      const session = await ort.InferenceSession.create(`${work}/fused/${network}/model.onnx`);
+      await session.release();
+      const standard = await attentionOps(`${work}/standard/${network}/model.onnx`);
+      assert.equal(standard.fused, 0, network);
+      assert.equal(standard.softmax, fused.fused, `${network}: one Softmax per fused attention`);
+      assert.deepEqual(standard.domains, [""]);
+    }
+    // The text encoder's causal attention is never fused.
+    const clip = await attentionOps(`${work}/fused/text_encoder/model.onnx`);
+    assert.equal(clip.fused, 0);
+    assert.ok(clip.softmax > 0);
   });
 });

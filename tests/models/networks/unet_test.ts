@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { buildUnet } from "../../../models/networks/mod.ts";
+import type { WeightSource } from "../../../models/onnx/mod.ts";
 import { readGolden } from "../../_npy.ts";
 import {
   goldenFeeds,
@@ -13,10 +14,8 @@ import {
 
 const TOLERANCE = 1e-4;
 
-Deno.test("buildUnet() matches diffusers UNet2DConditionModel on both golden cases", async () => {
-  const session = await referenceSession("unet", buildUnet);
-  assert.deepEqual([...session.inputNames], ["sample", "timestep", "encoder_hidden_states"]);
-  assert.deepEqual([...session.outputNames], ["out_sample"]);
+/** Runs both golden cases through `session` and checks each output within {@linkcode TOLERANCE}. */
+async function assertGoldenCases(session: ort.InferenceSession): Promise<void> {
   for (const name of ["t999_500", "t1_250"]) {
     const feeds = await goldenFeeds({
       sample: `unet.${name}.sample.npy`,
@@ -27,8 +26,39 @@ Deno.test("buildUnet() matches diffusers UNet2DConditionModel on both golden cas
     const diff = maxAbsDiff(out_sample, await readGolden(`unet.${name}.out_sample.npy`));
     assert.ok(diff <= TOLERANCE, `${name}: max abs diff ${diff} exceeds ${TOLERANCE}`);
   }
+}
+
+Deno.test("buildUnet() matches diffusers UNet2DConditionModel on both golden cases", async () => {
+  const session = await referenceSession("unet", buildUnet);
+  assert.deepEqual([...session.inputNames], ["sample", "timestep", "encoder_hidden_states"]);
+  assert.deepEqual([...session.outputNames], ["out_sample"]);
+  await assertGoldenCases(session);
   await session.release();
 });
+
+Deno.test("buildUnet({ fusedAttention }) matches the golden too, with every attention one MultiHeadAttention", async () => {
+  const build = (config: Record<string, unknown>, weights: WeightSource) =>
+    buildUnet(config, weights, { fusedAttention: true });
+  const graph = build(await referenceConfig("unet"), SHAPE_ONLY);
+  const ops = graph.nodes.map((n) => n.opType);
+  const fused = graph.nodes.filter((n) => n.opType === "MultiHeadAttention");
+  // The reference UNet has 2 transformer blocks × (self + cross) in its cross-attention blocks.
+  assert.equal(fused.length, 2 * referenceTransformerBlocks(await referenceConfig("unet")));
+  assert.ok(fused.every((n) => n.domain === "com.microsoft"));
+  assert.equal(ops.filter((op) => op === "Softmax").length, 0);
+  const session = await referenceSession("unet", build);
+  await assertGoldenCases(session);
+  await session.release();
+});
+
+/** Transformer blocks of a UNet config: per cross-attention down/up block and the mid block. */
+function referenceTransformerBlocks(config: Record<string, unknown>): number {
+  const layers = Number(config.layers_per_block);
+  const cross = (types: unknown) =>
+    (types as string[]).filter((t) => t.startsWith("CrossAttn")).length;
+  return cross(config.down_block_types) * layers + cross(config.up_block_types) * (layers + 1) +
+    (String(config.mid_block_type ?? "UNetMidBlock2DCrossAttn").includes("CrossAttn") ? 1 : 0);
+}
 
 Deno.test("buildUnet() takes latents whose sides are not a multiple of 2^upsamplers, like diffusers' upsample_size", async () => {
   const session = await referenceSession("unet", buildUnet);

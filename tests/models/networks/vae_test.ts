@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { buildVaeDecoder, buildVaeEncoder } from "../../../models/networks/mod.ts";
+import type { WeightSource } from "../../../models/onnx/mod.ts";
 import { readGolden } from "../../_npy.ts";
 import {
   goldenFeeds,
@@ -16,6 +17,20 @@ Deno.test("buildVaeDecoder() matches diffusers AutoencoderKL.decode", async () =
   const session = await referenceSession("vae", buildVaeDecoder);
   assert.deepEqual([...session.inputNames], ["latent_sample"]);
   assert.deepEqual([...session.outputNames], ["sample"]);
+  const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
+  const { sample } = await session.run(feeds);
+  const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));
+  assert.ok(diff <= TOLERANCE, `max abs diff ${diff} exceeds ${TOLERANCE}`);
+  await session.release();
+});
+
+Deno.test("buildVaeDecoder({ fusedAttention }) matches the golden with one MultiHeadAttention", async () => {
+  const build = (config: Record<string, unknown>, weights: WeightSource) =>
+    buildVaeDecoder(config, weights, { fusedAttention: true });
+  const ops = build(await referenceConfig("vae"), SHAPE_ONLY).nodes.map((n) => n.opType);
+  assert.equal(ops.filter((op) => op === "MultiHeadAttention").length, 1);
+  assert.equal(ops.filter((op) => op === "Softmax").length, 0);
+  const session = await referenceSession("vae", build);
   const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
   const { sample } = await session.run(feeds);
   const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));

@@ -92,3 +92,20 @@ Deno.test("inferShapes() resolves the tiny UNet and VAE decoder to the golden ou
   const decoded = inferShapes(decoder, { latent_sample: [2, 4, 8, 8] }).get("sample");
   assert.deepEqual(decoded, golden("vae_decoder", "sample"));
 });
+
+Deno.test("countFlops() counts a fused MultiHeadAttention like the MatMuls it replaces", () => {
+  const build = (fusedAttention: boolean) => {
+    const g = new GraphBuilder({ name: "attn", weights: SHAPE_ONLY_WEIGHTS, fusedAttention });
+    const q = g.input("q", "float32", [2, 64, 40]);
+    const kv = g.input("kv", "float32", [2, 77, 40]);
+    g.output(attention(g, q, kv, kv, { heads: 5, channels: 40 }), "y", "float32", [2, 64, 40]);
+    return g;
+  };
+  const shapes = { q: [2, 64, 40], kv: [2, 77, 40] };
+  const standard = countFlops(build(false), shapes);
+  const fused = countFlops(build(true), shapes);
+  assert.equal(standard.multiplyAdds, 2 * 64 * 77 * 40 * 2);
+  assert.equal(fused.multiplyAdds, standard.multiplyAdds);
+  assert.deepEqual(Object.keys(fused.byOpType), ["MultiHeadAttention"]);
+  assert.deepEqual(inferShapes(build(true), shapes).get("y"), [2, 64, 40]);
+});
