@@ -216,9 +216,37 @@ export async function ensureClientBuilt(options: BuildClientOptions = {}): Promi
   }
 }
 
+const BUILD_USAGE = "Usage: deno task build [--out-dir <dir>] [--no-minify]\n" +
+  "  Bundles embed.js, sdk.js, the render worker, the demo page and onnxruntime-web's files\n" +
+  "  into client/dist/ (or <dir>), with source maps; the worker and onnxruntime files are\n" +
+  "  content-hashed.";
+
 if (import.meta.main) {
+  const { parseArgs } = await import("node:util");
+  let flags;
+  try {
+    flags = parseArgs({
+      args: Deno.args,
+      options: {
+        "out-dir": { type: "string" },
+        "no-minify": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n${BUILD_USAGE}`);
+    Deno.exit(2);
+  }
+  if (flags.help) {
+    console.log(BUILD_USAGE);
+    Deno.exit(0);
+  }
+  const outDir = flags["out-dir"];
   const started = performance.now();
-  console.log("Building the browser client into client/dist/");
-  await buildClient();
+  console.log(`Building the browser client into ${outDir ?? "client/dist"}/`);
+  await buildClient({
+    ...(outDir === undefined ? {} : { outDir }),
+    ...(flags["no-minify"] ? { minify: false } : {}),
+  });
   console.log(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -75,3 +75,13 @@ Deno.test("embed.js stays within its 15 KB gzip budget (sizes of sdk.js and the 
     await Deno.remove(outDir, { recursive: true });
   }
 });
+
+Deno.test("deno task build refuses an unknown flag with its usage and exit 2", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../client/build.ts", import.meta.url).pathname, "--frob"],
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(code, 2);
+  assert.equal(new TextDecoder().decode(stdout), "", "nothing built");
+  assert.match(new TextDecoder().decode(stderr), /^error: .*--frob[\s\S]*Usage: deno task build/);
+});
