@@ -76,17 +76,24 @@ export interface TinySdOptions {
    * float32). @default {false}
    */
   float16?: boolean;
+  /**
+   * Write the UNet's and VAE's attention as onnxruntime's fused `MultiHeadAttention`, as
+   * `models convert` does. @default {false}
+   */
+  fusedAttention?: boolean;
 }
 
 /** What tells the variants apart in the recipe and the build. */
 interface Variant {
   id: string;
   dtype: "float32" | "float16";
+  fusedAttention: boolean;
 }
 
 async function recipe(model: Variant): Promise<string> {
   const hash = createHash("sha256")
-    .update(`${RECIPE_VERSION}\0${model.id}\0${TINY_SD_SEED}\0${model.dtype}\0`);
+    .update(`${RECIPE_VERSION}\0${model.id}\0${TINY_SD_SEED}\0${model.dtype}\0`)
+    .update(model.fusedAttention ? "fused\0" : "");
   for (const path of INPUTS) {
     const folder = new URL(path, import.meta.url);
     for (const name of await listFiles(folder)) {
@@ -118,7 +125,7 @@ async function build(
   const unet = await config("unet.json");
   const vae = await config("vae.json");
   // Float16 weights feed float16 ops directly; the graphs' I/O stays float32.
-  const dtypes = { computeDType: model.dtype } as const;
+  const dtypes = { computeDType: model.dtype, fusedAttention: model.fusedAttention } as const;
   const write = { ...options, id: model.id };
   await writeGraph(buildClipTextEncoder(text, weights), dir, "text_encoder", write);
   await writeGraph(buildUnet(unet, weights, dtypes), dir, "unet", write);
@@ -145,10 +152,12 @@ async function build(
   const layout = model.dtype === "float16"
     ? ", float16 weights and compute in the UNet and VAE (the browser layout)"
     : "";
+  const attention = model.fusedAttention ? ", fused attention" : "";
   const manifest = await buildManifest(dir, {
     id: model.id,
     license: "MIT",
-    description: `Embedded toy-size Stable Diffusion 1.x with seeded random weights${layout} ` +
+    description: `Embedded toy-size Stable Diffusion 1.x with seeded random weights${layout}` +
+      `${attention} ` +
       "(for tests and offline runs; it draws coloured noise)",
     family: "sd1",
     defaults: { steps: 20, guidanceScale: 7.5, width: 64, height: 64, scheduler: "PNDMScheduler" },
@@ -161,8 +170,8 @@ async function build(
 
 /**
  * An embedded tiny model: the same network and weights whatever the options, stored and computed
- * in float32 or (UNet and VAE) float16. The recipe covers the id and the dtype, so two variants
- * never share a cache entry.
+ * in float32 or (UNet and VAE) float16, with standard or fused attention. The recipe covers the
+ * id, the dtype and the attention, so two variants never share a cache entry.
  *
  * @example The float16 variant
  * ```ts ignore
@@ -171,7 +180,11 @@ async function build(
  * ```
  */
 export function createTinySd(options: TinySdOptions): EmbeddedModel {
-  const model: Variant = { id: options.id, dtype: options.float16 ? "float16" : "float32" };
+  const model: Variant = {
+    id: options.id,
+    dtype: options.float16 ? "float16" : "float32",
+    fusedAttention: options.fusedAttention ?? false,
+  };
   return Object.freeze({
     id: model.id,
     description: options.description,
@@ -186,10 +199,14 @@ export const tinySd: EmbeddedModel = createTinySd({
   description: "SD 1.x architecture at toy size, seeded random weights, 64×64 (built locally)",
 });
 
-/** `tiny-sd` with float16 weights and compute in the UNet and VAE: what browsers download. */
+/**
+ * `tiny-sd` with float16 weights and compute in the UNet and VAE and fused attention: the layout
+ * `models convert --fp16` writes for browsers.
+ */
 export const tinySdF16: EmbeddedModel = createTinySd({
   id: "tiny-sd-f16",
-  description: "tiny-sd with float16 weights and compute in the UNet and VAE (the browser " +
-    "layout, needs shader-f16 on WebGPU; built locally)",
+  description: "tiny-sd with float16 weights and compute in the UNet and VAE and fused " +
+    "attention (the browser layout, needs shader-f16 on WebGPU; built locally)",
   float16: true,
+  fusedAttention: true,
 });

@@ -106,3 +106,14 @@ Deno.test("tiny-sd-f16 holds tiny-sd's weights, each rounded to the nearest floa
     }
   }
 });
+
+Deno.test("tiny-sd-f16 writes the UNet's and VAE's attention fused, as models convert does; tiny-sd keeps diffusers' standard ops", async () => {
+  const hasFused = async (dir: string, network: string) =>
+    new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/${network}/model.onnx`))
+      .includes("MultiHeadAttention");
+  for (const network of ["unet", "vae_decoder", "vae_encoder"]) {
+    assert.equal(await hasFused(half, network), true, network);
+    assert.equal(await hasFused(full, network), false, network);
+  }
+  assert.equal(await hasFused(half, "text_encoder"), false, "causal attention stays standard");
+});
