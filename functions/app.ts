@@ -13,7 +13,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./middleware/context.ts";
 import { keyCors } from "./middleware/cors.ts";
-import { ApiError, createErrorHandler, notFoundHandler } from "./middleware/errors.ts";
+import { ApiError, createErrorHandler, createNotFoundHandler } from "./middleware/errors.ts";
 import type { RouteDeps } from "./routes/_deps.ts";
 import { clientRoutes } from "./routes/client.ts";
 import { encodeRoutes } from "./routes/encode.ts";
@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const log = deps.log ?? { info: (line: string) => console.log(line), error: console.error };
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler({ log: log.error }));
-  app.notFound(notFoundHandler);
+  app.notFound(createNotFoundHandler(() => app.routes));
 
   app.use("*", requestId());
   if (deps.config.logRequests) app.use("*", logger((line) => log.info(line)));

@@ -144,17 +144,80 @@ function isQueueFull(error: unknown): error is { retryAfterSeconds: number } {
     typeof (error as { retryAfterSeconds?: unknown }).retryAfterSeconds === "number";
 }
 
+/** A route as Hono lists it in `app.routes`. */
+export interface RouteInfo {
+  method: string;
+  path: string;
+}
+
 /**
- * The `app.notFound` handler: 404 in the error shape.
+ * A Hono route path as a `URLPattern` pathname: `:name{regex}` becomes `:name(regex)` (the regex
+ * may hold braces of its own, e.g. `{8}`).
+ */
+function patternPathname(path: string): string {
+  let out = "";
+  for (let i = 0; i < path.length; i++) {
+    const char = path[i]!;
+    if (char !== "{" || !/:\w+$/.test(out)) {
+      out += char;
+      continue;
+    }
+    let depth = 1;
+    let j = i + 1;
+    for (; j < path.length && depth > 0; j++) {
+      if (path[j] === "{") depth++;
+      else if (path[j] === "}") depth--;
+    }
+    out += `(${path.slice(i + 1, j - 1)})`;
+    i = j - 1;
+  }
+  return out;
+}
+
+/**
+ * The `app.notFound` handler: `405` with `Allow` when the path exists under other methods,
+ * else `404`, both in the error shape. `routes` is read on each call (pass `() => app.routes`);
+ * middleware (`ALL`) does not count as a route.
  *
  * @example Usage
- * ```ts
- * app.notFound(notFoundHandler);
+ * ```ts ignore
+ * app.notFound(createNotFoundHandler(() => app.routes));
  * ```
  */
-export function notFoundHandler(c: Context): Response {
-  return errorResponse(
-    c,
-    new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`),
-  );
+export function createNotFoundHandler(
+  routes: () => readonly RouteInfo[],
+): (c: Context) => Response {
+  const patterns = new Map<string, URLPattern>();
+  const matches = (path: string, pathname: string) => {
+    let pattern = patterns.get(path);
+    if (pattern === undefined) {
+      pattern = new URLPattern({ pathname: patternPathname(path) });
+      patterns.set(path, pattern);
+    }
+    return pattern.test({ pathname });
+  };
+  return (c) => {
+    const allowed = new Set<string>();
+    for (const route of routes()) {
+      if (route.method === "ALL" || !matches(route.path, c.req.path)) continue;
+      allowed.add(route.method);
+      if (route.method === "GET") allowed.add("HEAD");
+    }
+    if (allowed.size > 0 && !allowed.has(c.req.method)) {
+      const allow = [...allowed].sort().join(", ");
+      return errorResponse(
+        c,
+        new ApiError(
+          405,
+          "method_not_allowed",
+          `${c.req.path} does not take ${c.req.method}: use ${allow}`,
+          { headers: { Allow: allow } },
+        ),
+      );
+    }
+    return errorResponse(
+      c,
+      new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`),
+    );
+  };
 }

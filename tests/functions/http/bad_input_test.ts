@@ -480,8 +480,16 @@ const CASES: Case[] = [
     path: "/v1/encode",
     method: "PUT",
     body: ok,
-    status: 404,
-    code: "route_not_found",
+    status: 405,
+    code: "method_not_allowed",
+  },
+  {
+    name: "wrong method on a parameterised path",
+    path: "/v1/jobs/00000000-0000-0000-0000-000000000000",
+    method: "POST",
+    body: ok,
+    status: 405,
+    code: "method_not_allowed",
   },
   {
     name: "model file with a malformed hash",
