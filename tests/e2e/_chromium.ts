@@ -46,7 +46,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
     executablePath: CHROMIUM,
     headless: true,
     args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`],
-    protocolTimeout: 240_000,
+    protocolTimeout: 360_000,
   });
   return {
     browser,

@@ -44,7 +44,7 @@ Deno.test({
         () =>
           document.getElementById("stage")?.dataset.state === "done" ||
           !document.getElementById("error")?.hidden,
-        { timeout: 120_000, polling: 100 },
+        { timeout: 300_000, polling: 100 },
       );
       const state = await page.evaluate(() => ({
         error: document.getElementById("error")!.hidden

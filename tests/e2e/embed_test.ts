@@ -51,7 +51,7 @@ async function outcome(page: Page): Promise<Outcome> {
       const o = (globalThis as unknown as { __outcome?: Outcome }).__outcome;
       return o?.events.some((e) => e.type === "sd-error" || e.type === "sd-load");
     },
-    { timeout: 120_000, polling: 100 },
+    { timeout: 300_000, polling: 100 },
   );
   return await page.evaluate(() => (globalThis as unknown as { __outcome: Outcome }).__outcome);
 }
@@ -149,7 +149,7 @@ Deno.test({
             () =>
               (globalThis as unknown as { __outcome: Outcome }).__outcome.events
                 .some((e) => e.detail.type === "step"),
-            { timeout: 120_000, polling: 100 },
+            { timeout: 300_000, polling: 100 },
           );
           const { events } = await page.evaluate(() =>
             (globalThis as unknown as { __outcome: Outcome }).__outcome
@@ -198,7 +198,7 @@ Deno.test({
             () =>
               (globalThis as unknown as { __outcome: Outcome }).__outcome.events
                 .filter((e) => e.type === "sd-load").length === 2,
-            { timeout: 120_000, polling: 100 },
+            { timeout: 300_000, polling: 100 },
           );
           await new Promise((resolve) => setTimeout(resolve, 500)); // no third one follows
           const second = await page.evaluate(() =>
