@@ -11,19 +11,16 @@
  * @module
  */
 import { createApp } from "./app.ts";
-import { ConfigError, parseConfig } from "./config.ts";
-import { ModelSetupError } from "../models/mod.ts";
-import { RedisUnavailableError } from "./services/redis_connection.ts";
+import { parseConfig } from "./config.ts";
 import { createRuntime, type Runtime } from "./services/runtime.ts";
+import { isStartupError } from "./services/startup_errors.ts";
 
 /** The configuration and services, or a readable reason on stderr and exit code 2. */
 async function setUp(): Promise<Runtime> {
   try {
     return await createRuntime(parseConfig(Deno.env.toObject()));
   } catch (error) {
-    const known = error instanceof ConfigError || error instanceof ModelSetupError ||
-      error instanceof RedisUnavailableError;
-    if (!known) throw error;
+    if (!isStartupError(error)) throw error;
     console.error(error.message);
     Deno.exit(2);
   }

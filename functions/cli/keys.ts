@@ -12,10 +12,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, parseConfig } from "../config.ts";
+import { parseConfig } from "../config.ts";
 import type { KeyService } from "../services/keys/mod.ts";
-import { RedisUnavailableError } from "../services/redis_connection.ts";
 import { openKeyService } from "../services/runtime_keys.ts";
+import { isStartupError } from "../services/startup_errors.ts";
 
 const USAGE = `Usage:
   deno task keys create --kind secret|publishable [--name NAME] [--origin URL ...]
@@ -84,7 +84,7 @@ if (import.meta.main) {
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
-    if (error instanceof ConfigError || error instanceof RedisUnavailableError) code = 2;
+    if (isStartupError(error)) code = 2;
   }
   Deno.exit(code);
 }

@@ -9,11 +9,11 @@
  */
 import { ensureClientBuilt } from "../../client/build.ts";
 import { createApp } from "../app.ts";
-import { ConfigError, parseConfig } from "../config.ts";
-import { ensureDevelopmentKeys } from "../services/dev_keys.ts";
 import { ModelSetupError } from "../../models/mod.ts";
-import { RedisUnavailableError } from "../services/redis_connection.ts";
+import { parseConfig } from "../config.ts";
+import { ensureDevelopmentKeys } from "../services/dev_keys.ts";
 import { createRuntime } from "../services/runtime.ts";
+import { isStartupError } from "../services/startup_errors.ts";
 
 /** Why `hostname:port` cannot be listened on, or `null` when it can (checked by binding it once). */
 function checkPort(hostname: string, port: number): string | null {
@@ -39,11 +39,9 @@ async function main(): Promise<number> {
   try {
     config = parseConfig(Deno.env.toObject());
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
+    if (!isStartupError(error)) throw error;
+    console.error(error.message);
+    return 2;
   }
   // Before anything is built or a first-run key created (and shown only once).
   const portProblem = checkPort(config.hostname, config.port);
@@ -60,15 +58,13 @@ async function main(): Promise<number> {
   try {
     runtime = await createRuntime(config);
   } catch (error) {
-    if (error instanceof RedisUnavailableError) {
-      console.error(error.message);
-      return 2;
-    }
-    if (!(error instanceof ModelSetupError)) throw error;
+    if (!isStartupError(error)) throw error;
     console.error(error.message);
-    console.error(
-      `(SD_MODELS is '${config.models.join(",")}'; 'deno task models list' shows what is here)`,
-    );
+    if (error instanceof ModelSetupError) {
+      console.error(
+        `(SD_MODELS is '${config.models.join(",")}'; 'deno task models list' shows what is here)`,
+      );
+    }
     return 2;
   }
   const app = createApp(runtime.deps);

@@ -16,8 +16,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { loadModel, ModelSetupError, requireModels } from "../../models/mod.ts";
-import { connectRedis, RedisUnavailableError } from "../services/redis_connection.ts";
+import { loadModel, requireModels } from "../../models/mod.ts";
+import { connectRedis } from "../services/redis_connection.ts";
+import { isStartupError } from "../services/startup_errors.ts";
 import { createRedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
 import { type RenderDevice, startRenderPool } from "./pool.ts";
 
@@ -70,19 +71,13 @@ if (values["block-ms"] !== undefined) {
   queueOptions.blockMs = integer("--block-ms", values["block-ms"], 1000);
 }
 
-// A model the Workers cannot load would make every job for it fail: refuse to start instead.
+// A model the Workers cannot load would make every job for it fail, and an unreachable Redis
+// would only print reconnect errors: refuse to start instead, with one line.
 try {
   await requireModels(models, (id) => loadModel(id, cacheDir === undefined ? {} : { cacheDir }));
-} catch (error) {
-  if (!(error instanceof ModelSetupError)) throw error;
-  fail(error.message);
-}
-
-// An unreachable Redis stops the worker with one line instead of endless reconnect errors.
-try {
   (await connectRedis(url)).disconnect();
 } catch (error) {
-  if (!(error instanceof RedisUnavailableError)) throw error;
+  if (!isStartupError(error)) throw error;
   fail(error.message);
 }
 

@@ -159,12 +159,11 @@ async function convertNetwork(
       try {
         const weightDType = options.weightDType ?? "float32";
         const computeDType = network.halfCompute ? options.computeDType ?? weightDType : "float32";
-        // The text encoder's attention is causal (masked): it keeps the standard graph.
-        const fusedAttention = network.halfCompute && options.fusedAttention !== false;
+        // Masked attention (the text encoder's causal one) always keeps the standard ops.
         const graph = output.build(config, checkpointWeights(file), {
           weightDType,
           computeDType,
-          fusedAttention,
+          fusedAttention: options.fusedAttention !== false,
         });
         await writeModel(graph, `${out}/${output.name}`);
       } catch (error) {
