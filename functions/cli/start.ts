@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ensureClientBuilt } from "../../client/build.ts";
+import { ensureClientBuilt } from "../../client/ensure_built.ts";
 import { createApp } from "../app.ts";
 import { ModelSetupError } from "../../models/mod.ts";
 import { parseConfig } from "../config.ts";
