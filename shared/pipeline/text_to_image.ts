@@ -87,6 +87,9 @@ export async function textToImage(
   });
   let schedulerMs = 0;
   let reported = 0;
+  const unetCalls = options.returnSamples
+    ? { timesteps: [] as number[], latents: [] as Float32Array[] }
+    : undefined;
   const denoiseStart = performance.now();
   try {
     for (const [i, timestep] of timesteps.entries()) {
@@ -106,6 +109,8 @@ export async function textToImage(
         ...(request.eta !== undefined ? { eta: request.eta } : {}),
       }).prevSample;
       schedulerMs += performance.now() - mark;
+      unetCalls?.timesteps.push(timestep);
+      unetCalls?.latents.push(latents);
       // User-facing steps: call i of n finishes step ⌊(i + 1) · steps / n⌋ (n ≥ steps, so each
       // step is reported exactly once, the last with the last call).
       const step = Math.floor(((i + 1) * total) / timesteps.length);
@@ -157,6 +162,7 @@ export async function textToImage(
     seed,
     latents,
     timings,
+    ...(unetCalls ? { unetCalls } : {}),
     ...(nsfwContentDetected ? { nsfwContentDetected } : {}),
   };
 }
