@@ -22,7 +22,7 @@ export {
 export { JobCancelledError, QueueFullError } from "./errors.ts";
 export {
   createInProcessQueue,
-  type InProcessQueue,
+  InProcessQueue,
   type InProcessQueueOptions,
 } from "./in_process_queue.ts";
 export { createRedisQueue, type RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
