@@ -25,7 +25,7 @@ export {
   InProcessQueue,
   type InProcessQueueOptions,
 } from "./in_process_queue.ts";
-export { createRedisQueue, type RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
+export { createRedisQueue, RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
 export {
   type RenderDevice,
   type RenderPool,
