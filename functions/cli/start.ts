@@ -12,6 +12,7 @@ import { createApp } from "../app.ts";
 import { ModelSetupError } from "../../models/mod.ts";
 import { parseConfig } from "../config.ts";
 import { ensureDevelopmentKeys } from "../runtime/dev_keys.ts";
+import { watchParents } from "../runtime/parent_watch.ts";
 import { createRuntime } from "../runtime/runtime.ts";
 import { isStartupError } from "../runtime/startup_errors.ts";
 
@@ -85,11 +86,20 @@ async function main(): Promise<number> {
       console.log(`Try: curl -H "Authorization: Bearer <secret key>" ${url}/v1/models`);
     },
   }, app.fetch);
-  const stop = async () => {
-    await server.shutdown();
-    await runtime.close();
-  };
-  Deno.addSignalListener("SIGINT", () => void stop().then(() => Deno.exit(0)));
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      await server.shutdown();
+      await runtime.close();
+      Deno.exit(0);
+    })();
+  Deno.addSignalListener("SIGINT", () => void stop());
+  Deno.addSignalListener("SIGTERM", () => void stop());
+  // Stopping the npx that launched `npx -y deno@2.9.6 task start` does not reach this process.
+  watchParents(() => {
+    console.log("sd-edge: the command that started this server has exited; stopping");
+    void stop();
+  });
   await server.finished;
   return 0;
 }
