@@ -50,6 +50,23 @@ export interface ComponentManifest {
   weightDType?: "float32" | "float16";
 }
 
+/**
+ * The CLIP tokenizer's files and settings, read from the model's own `tokenizer_config.json` and
+ * `special_tokens_map.json` the way transformers reads them (the map wins; a token may be a string
+ * or an `AddedToken` object). The ids are absent in manifests written before they were recorded:
+ * the tokenizer's `<|startoftext|>` / `<|endoftext|>` ids then apply, and padding is `<|endoftext|>`.
+ */
+export interface TokenizerManifest {
+  vocab: ModelFile;
+  merges: ModelFile;
+  /** `model_max_length`: ids per prompt, start and end tokens included (77 for SD). */
+  maxLength: number;
+  /** Id written after the end token up to `maxLength`: 49407 in SD 1.x, 0 (`!`) in SD 2.x. */
+  padTokenId?: number;
+  bosTokenId?: number;
+  eosTokenId?: number;
+}
+
 /** The manifest of one servable model. */
 export interface ModelManifest {
   /** Registry id, e.g. `tiny-sd`. */
@@ -67,7 +84,7 @@ export interface ModelManifest {
     unet: ComponentManifest;
     vae_decoder: ComponentManifest;
   };
-  tokenizer: { vocab: ModelFile; merges: ModelFile; maxLength: number };
+  tokenizer: TokenizerManifest;
   /** Width of the text embeddings (`cross_attention_dim`), 768 for SD 1.x. */
   embeddingDim: number;
   latentChannels: number;

@@ -16,6 +16,7 @@ import type {
 } from "../../shared/manifest.ts";
 import { describeFile, exists, joinPath, readJsonIfExists } from "./_files.ts";
 import { readOnnxInfo } from "./onnx_io.ts";
+import { readTokenizerSettings } from "./tokenizer_settings.ts";
 
 /** Options of {@linkcode buildManifest}. */
 export interface BuildManifestOptions {
@@ -145,7 +146,7 @@ export async function buildManifest(
   const vaeConfig = (await read("vae_decoder/config.json")) ?? (await read("vae/config.json"));
   const unetConfig = await read("unet/config.json");
   const textConfig = await read("text_encoder/config.json");
-  const tokenizerConfig = await read("tokenizer/tokenizer_config.json");
+  const tokenizer = await readTokenizerSettings(root);
 
   const textEncoder = await readComponent(root, "text_encoder", describe);
   const unet = await readComponent(root, "unet", describe);
@@ -178,7 +179,6 @@ export async function buildManifest(
   const sampleSize = numberAt(unetConfig, "sample_size");
   const size = sampleSize === undefined ? (embeddingDim === 1024 ? 768 : 512) : sampleSize *
     vaeScaleFactor;
-  const maxLength = numberAt(tokenizerConfig, "model_max_length");
   const className = schedulerConfig._class_name;
 
   const manifest: ModelManifest = {
@@ -191,9 +191,10 @@ export async function buildManifest(
     tokenizer: {
       vocab: await describe("tokenizer/vocab.json"),
       merges: await describe("tokenizer/merges.txt"),
-      maxLength: maxLength !== undefined && maxLength <= 4096
-        ? maxLength
-        : numberAt(textConfig, "max_position_embeddings") ?? 77,
+      maxLength: tokenizer.maxLength ?? numberAt(textConfig, "max_position_embeddings") ?? 77,
+      padTokenId: tokenizer.padTokenId,
+      bosTokenId: tokenizer.bosTokenId,
+      eosTokenId: tokenizer.eosTokenId,
     },
     embeddingDim,
     latentChannels,
