@@ -67,15 +67,17 @@ export async function generate(
   const { manifest } = pipeline;
   const defaults = manifest.defaults;
   const negativePrompt = request.negativePrompt ?? "";
+  const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
   const embeddings = await encodePrompt(pipeline, {
     prompt: request.prompt,
     negativePrompt,
     maxLength: manifest.tokenizer.maxLength,
+    // diffusers guides only above 1: below, the negative prompt is neither encoded nor used.
+    unconditional: guidanceScale > 1,
   });
   options.signal?.throwIfAborted();
   const scheduler = request.scheduler ?? defaults.scheduler;
   const steps = request.steps ?? defaults.steps;
-  const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
   const width = request.width ?? defaults.width;
   const height = request.height ?? defaults.height;
   const batchSize = request.batchSize ?? 1;
