@@ -121,6 +121,23 @@ function lastDim(specs: TensorSpec[], name: string): number | undefined {
 }
 
 /**
+ * Steps and guidance a model is meant to run with: LCM-distilled UNets (a `timestep_cond` input)
+ * 4 steps at guidance 8.5 (diffusers' LatentConsistencyModelPipeline default, given to the UNet as
+ * an embedding); adversarially distilled "turbo" models (SD-Turbo, named so by their authors)
+ * 1 step without guidance; everything else 25 steps at 7.5.
+ */
+function stepDefaults(
+  unet: ComponentManifest,
+  name: string,
+): { steps: number; guidanceScale: number } {
+  if (unet.inputs.some((spec) => spec.name === "timestep_cond")) {
+    return { steps: 4, guidanceScale: 8.5 };
+  }
+  if (/turbo/i.test(name)) return { steps: 1, guidanceScale: 0 };
+  return { steps: 25, guidanceScale: 7.5 };
+}
+
+/**
  * Reads the model folder `root` and returns its manifest (it does not write it).
  *
  * @example Manifest of a downloaded ONNX export
@@ -201,8 +218,7 @@ export async function buildManifest(
     scalingFactor: options.scalingFactor ?? numberAt(vaeConfig, "scaling_factor") ?? 0.18215,
     vaeScaleFactor,
     defaults: {
-      steps: 25,
-      guidanceScale: 7.5,
+      ...stepDefaults(unet, options.source?.repo ?? options.id),
       width: size,
       height: size,
       scheduler: typeof className === "string" ? className : "PNDMScheduler",

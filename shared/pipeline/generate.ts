@@ -8,6 +8,7 @@
 import { encodePrompt } from "./encode_prompt.ts";
 import type { LoadedPipeline } from "./load.ts";
 import { textToImage } from "./text_to_image.ts";
+import { timestepCondSpec } from "./_unet.ts";
 import type { TextToImageOptions, TextToImageResult } from "./types.ts";
 
 /** A prompt-level request; absent fields take the model manifest's defaults. */
@@ -72,8 +73,9 @@ export async function generate(
     prompt: request.prompt,
     negativePrompt,
     maxLength: manifest.tokenizer.maxLength,
-    // diffusers guides only above 1: below, the negative prompt is neither encoded nor used.
-    unconditional: guidanceScale > 1,
+    // diffusers guides only above 1: below, the negative prompt is neither encoded nor used; nor
+    // is it by an LCM UNet, which takes the guidance as an embedding.
+    unconditional: guidanceScale > 1 && timestepCondSpec(pipeline.unet) === undefined,
   });
   options.signal?.throwIfAborted();
   const scheduler = request.scheduler ?? defaults.scheduler;

@@ -78,6 +78,40 @@ export async function writeFewStepModel(set: FewStepSet, dir: string): Promise<v
   }
 }
 
+const DIFFUSERS_FILES = [
+  "model_index.json",
+  "scheduler/scheduler_config.json",
+  "text_encoder/config.json",
+  "text_encoder/model.safetensors",
+  "tokenizer/merges.txt",
+  "tokenizer/special_tokens_map.json",
+  "tokenizer/tokenizer_config.json",
+  "tokenizer/vocab.json",
+  "unet/config.json",
+  "unet/diffusion_pytorch_model.safetensors",
+  "vae/config.json",
+  "vae/diffusion_pytorch_model.safetensors",
+];
+
+/**
+ * Writes the diffusers checkpoint a set's cases ran on into `dir`: `tiny-sd-reference/diffusers`
+ * with the set's scheduler config; for LCM with the tiny LCM UNet's safetensors and config.
+ */
+export async function writeFewStepDiffusers(set: FewStepSet, dir: string): Promise<void> {
+  for (const path of DIFFUSERS_FILES) {
+    const from = set === "lcm" && path.startsWith("unet/")
+      ? `${TINY_LCM}/diffusers/${path}`
+      : `models/tiny-sd-reference/diffusers/${path}`;
+    await Deno.mkdir(`${dir}/${path.slice(0, path.lastIndexOf("/") + 1)}`, { recursive: true });
+    await Deno.copyFile(fixturePath(from), `${dir}/${path}`);
+  }
+  const [first] = await fewStepCases(set);
+  await Deno.writeTextFile(
+    `${dir}/scheduler/scheduler_config.json`,
+    JSON.stringify(first!.scheduler.config_passed, null, 2),
+  );
+}
+
 /** {@linkcode writeFewStepModel} plus the manifest the registry builds, written as manifest.json. */
 export async function fewStepModel(
   set: FewStepSet,
@@ -149,4 +183,19 @@ export async function assertMatchesCase(
   );
   parts.push(`image ${differing} values off by <= ${worst}`);
   return `${golden.name}: ${parts.join(", ")}`;
+}
+
+/** {@linkcode assertMatchesCase} on a `generate()` result run with `returnSamples`; logs it. */
+export async function assertResultMatchesCase(
+  set: FewStepSet,
+  golden: FewStepCase,
+  result: { latents: Float32Array; images: { sample?: Float32Array; rgba: Uint8ClampedArray }[] },
+): Promise<void> {
+  const image = result.images[0]!;
+  const summary = await assertMatchesCase(set, golden, {
+    finalLatents: result.latents,
+    ...(image.sample ? { decodedSample: image.sample } : {}),
+    image: image.rgba,
+  });
+  console.log(summary);
 }

@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import { createBackend } from "../../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../../shared/ort/node.ts";
 import { generate, loadPipeline, type PipelineEvent } from "../../../shared/pipeline/mod.ts";
-import { assertMatchesCase, caseSeed, fewStepCases, fewStepModel } from "./_few_step_golden.ts";
+import {
+  assertResultMatchesCase,
+  caseSeed,
+  fewStepCases,
+  fewStepModel,
+} from "./_few_step_golden.ts";
 
 Deno.test("generate() with guidance 0 reproduces diffusers' SD-Turbo-style goldens (1 and 4 steps, Euler-ancestral trailing)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "turbo_" });
@@ -50,13 +55,7 @@ Deno.test("generate() with guidance 0 reproduces diffusers' SD-Turbo-style golde
         );
         assert.equal(textRuns, 1, "only the prompt is encoded (no negative prompt)");
         assert.deepEqual(unetBatches, golden.timesteps_used.map(() => 1), "no unconditional rows");
-        console.log(
-          await assertMatchesCase("turbo", golden, {
-            finalLatents: result.latents,
-            decodedSample: result.images[0]!.sample!,
-            image: result.images[0]!.rgba,
-          }),
-        );
+        await assertResultMatchesCase("turbo", golden, result);
       }
     } finally {
       await pipeline.dispose();
