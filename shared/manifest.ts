@@ -67,6 +67,9 @@ export interface TokenizerManifest {
   eosTokenId?: number;
 }
 
+/** Precision variants an export may ship its networks in. */
+export type ModelVariant = "fp32" | "fp16";
+
 /** The manifest of one servable model. */
 export interface ModelManifest {
   /** Registry id, e.g. `tiny-sd`. */
@@ -85,6 +88,17 @@ export interface ModelManifest {
     vae_decoder: ComponentManifest;
   };
   tokenizer: TokenizerManifest;
+  /**
+   * Which variant `components` are: `fp16` when chosen so (`models add --variant fp16`), else
+   * `fp32` (the export's default files, whatever their precision). Absent in older manifests.
+   */
+  variant?: ModelVariant;
+  /**
+   * The networks of the other variants the folder holds (e.g. `fp16` beside the default), by
+   * variant; a component absent there is shared with `components`. Hosts pick one: the SDK asks
+   * for `fp16` on a GPU with `shader-f16`.
+   */
+  variants?: Partial<Record<ModelVariant, Partial<Record<ComponentName, ComponentManifest>>>>;
   /** Width of the text embeddings (`cross_attention_dim`), 768 for SD 1.x. */
   embeddingDim: number;
   latentChannels: number;
