@@ -10,7 +10,7 @@
 import type { ModelManifest } from "../../shared/manifest.ts";
 import { createApi, normalizeBaseUrl } from "./_http.ts";
 import { checkParams, type ResolvedParams, resolveParams } from "./_request.ts";
-import { checkWebGpu } from "./capabilities.ts";
+import { checkWebGpu, hasShaderF16, pickVariant } from "./capabilities.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
 import { createLocalRenderer, type LocalRenderer, LocalRenderError } from "./local_render.ts";
 import { fetchModelFile, type RemoteModelFile } from "./model_files.ts";
@@ -255,7 +255,10 @@ export function createClient(options: ClientOptions): Client {
       ...(signal ? { signal } : {}),
     });
     const timings: GenerateTimings = { totalMs: 0, encodeMs: performance.now() - encodeStarted };
-    const manifest = await manifestOf(encoding.model);
+    // The float16 networks where the GPU computes in float16, the float32 ones elsewhere.
+    const manifest = pickVariant(await manifestOf(encoding.model), {
+      shaderF16: device === "webgpu" && await hasShaderF16(gpu),
+    });
     const resolved = resolveParams(checked, manifest);
     if (device === "webgpu") {
       const support = await checkWebGpu(manifest, resolved, {

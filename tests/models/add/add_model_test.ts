@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
 import { main, type ModelsCliIo } from "../../../models/cli.ts";
-import { convertDiffusers } from "../../../models/convert/mod.ts";
 import { loadModel } from "../../../models/mod.ts";
 import type { ModelManifest } from "../../../shared/manifest.ts";
 import { fixturePath } from "../../_fixtures.ts";
@@ -16,11 +15,7 @@ import { startApiProcess } from "../../functions/_process.ts";
 import { startHubServer } from "../hub/_hub_server.ts";
 import { tinyRepoFiles } from "../hub/_tiny_repo.ts";
 import { copyReference } from "../registry/_pad_bang_model.ts";
-
-const PUBLIC_TOKENIZER = {
-  config: { pad_token: "<|endoftext|>", model_max_length: 77 },
-  map: { pad_token: "<|endoftext|>" },
-};
+import { PUBLIC_TOKENIZER, writeVariantsExport } from "./_variants_export.ts";
 
 async function copyTree(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
@@ -73,19 +68,8 @@ Deno.test("models add: ONNX folder, diffusers folder, fp16 variant and hub repo 
     assert.ok((await Deno.lstat(`${cache}/tiny-diffusers/unet/model.onnx`)).isFile);
 
     // An export shipping float16 networks beside the float32 ones.
-    const f16 = `${dir}/tiny-f16-src`;
-    await convertDiffusers(`${dir}/tiny-diffusers`, f16, {
-      weightDType: "float16",
-      computeDType: "float16",
-    });
     const variantDir = `${dir}/tiny-variants`;
-    await copyReference(variantDir, PUBLIC_TOKENIZER);
-    await Deno.mkdir(`${variantDir}/unet_fp16`);
-    await Deno.copyFile(`${f16}/unet/model.onnx`, `${variantDir}/unet_fp16/model.onnx`);
-    await Deno.copyFile(
-      `${f16}/vae_decoder/model.onnx`,
-      `${variantDir}/vae_decoder/model_fp16.onnx`,
-    );
+    await writeVariantsExport(variantDir);
     const fp16 = await cli(["add", variantDir, "--variant", "fp16", "--cache-dir", cache]);
     assert.equal(fp16.code, 0, fp16.err);
     assert.match(fp16.out, /^added tiny-variants-fp16 \(onnx, sd1, variants fp16, fp32, /);
