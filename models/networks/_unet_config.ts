@@ -41,6 +41,8 @@ export interface UnetSpec {
    * embedding), `null` without one.
    */
   timeCondProjDim: number | null;
+  /** `upcast_attention`: attention in float32 under float16 compute (SD 2.1). */
+  upcastAttention: boolean;
 }
 
 type Raw = Record<string, unknown>;
@@ -148,6 +150,7 @@ export function parseUnetConfig(raw: Raw): UnetSpec {
     centerInputSample: bool(raw, "center_input_sample", false),
     useLinearProjection: bool(raw, "use_linear_projection", false),
     midBlockScaleFactor: num(raw, "mid_block_scale_factor", 1),
+    upcastAttention: bool(raw, "upcast_attention", false),
     timeCondProjDim: raw["time_cond_proj_dim"] == null ? null : positive(raw, "time_cond_proj_dim"),
   };
   return Object.freeze(spec);

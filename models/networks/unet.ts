@@ -177,6 +177,7 @@ function crossAttention(
     numLayers: block.transformerLayers,
     numGroups: blocks.spec.normNumGroups,
     useLinearProjection: blocks.spec.useLinearProjection,
+    upcastAttention: blocks.spec.upcastAttention,
   });
 }
 
