@@ -12,7 +12,7 @@ import { type Api, createApi, normalizeBaseUrl } from "./_http.ts";
 import { PIPELINE_LIMITS } from "../../shared/generation/limits.ts";
 import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
 import { checkGeneration, resolveGeneration } from "../../shared/generation/resolve.ts";
-import { checkWebGpu } from "./capabilities.ts";
+import { checkWebGpu, hasShaderF16, pickVariant } from "./capabilities.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
 import { createLocalRenderer, type LocalRenderer, LocalRenderError } from "./local_render.ts";
 import { fetchModelFile, type RemoteModelFile } from "./model_files.ts";
@@ -145,7 +145,10 @@ export class SdClient implements Client {
       ...(signal ? { signal } : {}),
     });
     const timings: GenerateTimings = { totalMs: 0, encodeMs: performance.now() - encodeStarted };
-    const manifest = await this.#manifestOf(encoding.model);
+    // The float16 networks where the GPU computes in float16, the float32 ones elsewhere.
+    const manifest = pickVariant(await this.#manifestOf(encoding.model), {
+      shaderF16: device === "webgpu" && await hasShaderF16(this.#gpu),
+    });
     const resolved = resolveGeneration(checked, manifest, PIPELINE_LIMITS);
     if (device === "webgpu") {
       const memory = this.#nav?.deviceMemory;

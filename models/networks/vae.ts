@@ -182,6 +182,7 @@ function vaeMidBlock(g: GraphBuilder, x: Value, prefix: string, spec: VaeSpec): 
     channels,
     numGroups: spec.normNumGroups,
     eps: VAE_EPS,
+    upcast: spec.forceUpcast,
   });
   return resnet(g, h, `${prefix}.resnets.1`, spec, channels, channels);
 }

@@ -16,6 +16,7 @@ import {
 import { encodePrompt } from "./encode_prompt.ts";
 import type { LoadedPipeline } from "./load.ts";
 import { textToImage } from "./text_to_image.ts";
+import { timestepCondSpec } from "./_unet.ts";
 import type { TextToImageOptions, TextToImageResult } from "./types.ts";
 
 /** Options of {@linkcode generate}: `textToImage`'s hooks and the limits to check against. */
@@ -51,10 +52,14 @@ export async function generate(
   const { manifest } = pipeline;
   const { limits = PIPELINE_LIMITS, ...hooks } = options;
   const parameters = resolveGeneration(init, manifest, limits);
+  const guidanceScale = parameters.guidanceScale;
   const embeddings = await encodePrompt(pipeline, {
     prompt: parameters.prompt,
     negativePrompt: parameters.negativePrompt,
     maxLength: manifest.tokenizer.maxLength,
+    // diffusers guides only above 1: below, the negative prompt is neither encoded nor used; nor
+    // is it by an LCM UNet, which takes the guidance as an embedding.
+    unconditional: guidanceScale > 1 && timestepCondSpec(pipeline.unet) === undefined,
   });
   hooks.signal?.throwIfAborted();
   const result = await textToImage({

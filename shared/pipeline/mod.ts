@@ -22,5 +22,6 @@ export {
   type PromptEncoderModels,
 } from "./encode_prompt.ts";
 export { textToImage } from "./text_to_image.ts";
+export { guidanceScaleEmbedding } from "./guidance_embedding.ts";
 export { type LoadedPipeline, loadPipeline, type LoadPipelineOptions } from "./load.ts";
 export { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";

@@ -18,17 +18,31 @@ import type {
   TextToImageResult,
 } from "./types.ts";
 import { concatRows, repeatRows } from "./_batch.ts";
-import { prepareUnet } from "./_unet.ts";
+import { prepareUnet, timestepCondSpec } from "./_unet.ts";
+import { guidanceScaleEmbedding } from "./guidance_embedding.ts";
 import { decodeLatents } from "./_decode.ts";
 import { applyGuidance, validateRequest } from "./_request.ts";
+
+function condDim(spec: { name: string; shape: (number | string)[] }): number {
+  const dim = spec.shape[spec.shape.length - 1];
+  if (typeof dim !== "number") {
+    throw new TypeError(
+      `Cannot use the UNet as the width of its input '${spec.name}' must be fixed: ` +
+        `current shape is [${spec.shape}]`,
+    );
+  }
+  return dim;
+}
 
 /**
  * Generates images from prompt embeddings.
  *
  * Guidance is diffusers' `uncond + scale · (cond − uncond)`; with a dynamic UNet batch the
  * unconditional and conditional rows go through one run, with a fixed batch through separate runs,
- * and a scale ≤ 1 skips the unconditional rows. Events arrive in order: `start`, one `step` per
- * requested step (whatever extra UNet calls the scheduler makes), `decode`, `done`.
+ * and a scale ≤ 1 skips the unconditional rows. A UNet with a `timestep_cond` input (LCM) gets
+ * the guidance-scale embedding there instead, and no unconditional rows. Events arrive in order:
+ * `start`, one `step` per requested step (whatever extra UNet calls the scheduler makes),
+ * `decode`, `done`.
  *
  * @throws {DOMException | unknown} the signal's reason when aborted (within one step).
  * @throws {RangeError | TypeError} for an invalid request.
@@ -50,7 +64,9 @@ export async function textToImage(
   const started = performance.now();
   const { signal, onProgress } = options;
   const vaeScaleFactor = options.vaeScaleFactor ?? 8;
-  const { batchSize, guided } = validateRequest(request, vaeScaleFactor);
+  // LCM-distilled UNets take the guidance as an embedding (`timestep_cond`), not as a second pass.
+  const condSpec = timestepCondSpec(options.unet);
+  const { batchSize, guided } = validateRequest(request, vaeScaleFactor, condSpec !== undefined);
   signal?.throwIfAborted();
   const emit = (event: PipelineEvent) => onProgress?.(event);
 
@@ -84,6 +100,9 @@ export async function textToImage(
     rows,
     latentShape,
     keepOnDevice: options.keepEmbeddingsOnDevice ?? true,
+    ...(condSpec === undefined
+      ? {}
+      : { timestepCond: guidanceScaleEmbedding(request.guidanceScale, condDim(condSpec)) }),
   });
   let schedulerMs = 0;
   let reported = 0;

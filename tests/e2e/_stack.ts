@@ -25,6 +25,8 @@ export interface Stack {
 export interface StartStackOptions {
   /** Model ids the API serves, the first the default. @default ["tiny-sd"] */
   models?: string[];
+  /** Model cache the models are loaded from. @default {the registry's default} */
+  cacheDir?: string;
 }
 
 /** Builds the client and starts the API and the page server. */
@@ -44,6 +46,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     staticFiles: createDirStaticFiles(dist),
     origins: [pageOrigin],
     ...(options.models ? { models: options.models } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });
   return {
     api,

@@ -44,7 +44,7 @@ Deno.test("models CLI answers every bad input with one line on stderr and exit c
     [
       ["frobnicate"],
       {},
-      /Unknown command 'frobnicate' \(expected list, build, pull, convert, verify\)/,
+      /Unknown command 'frobnicate' \(expected add, list, build, pull, convert, verify\)/,
     ],
     [["list", "--colour"], {}, /Unknown option '--colour' for 'list'/],
     [["build"], {}, /'build' needs <id>/],
