@@ -15,8 +15,8 @@ const TOLERANCE = 1e-4;
 
 Deno.test("buildVaeDecoder() matches diffusers AutoencoderKL.decode", async () => {
   const session = await referenceSession("vae", buildVaeDecoder);
-  assert.deepEqual([...session.inputNames], ["latent_sample"]);
-  assert.deepEqual([...session.outputNames], ["sample"]);
+  assert.deepEqual(session.inputs.map((s) => s.name), ["latent_sample"]);
+  assert.deepEqual(session.outputs.map((s) => s.name), ["sample"]);
   const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
   const { sample } = await session.run(feeds);
   const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));
@@ -40,8 +40,8 @@ Deno.test("buildVaeDecoder({ fusedAttention }) matches the golden with one Multi
 
 Deno.test("buildVaeEncoder() matches the mean of diffusers AutoencoderKL.encode", async () => {
   const session = await referenceSession("vae", buildVaeEncoder);
-  assert.deepEqual([...session.inputNames], ["sample"]);
-  assert.deepEqual([...session.outputNames], ["latent_sample"]);
+  assert.deepEqual(session.inputs.map((s) => s.name), ["sample"]);
+  assert.deepEqual(session.outputs.map((s) => s.name), ["latent_sample"]);
   const { latent_sample } = await session.run(
     await goldenFeeds({ sample: "vae_encoder.sample.npy" }),
   );
