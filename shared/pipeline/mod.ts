@@ -24,10 +24,4 @@ export {
 export { textToImage } from "./text_to_image.ts";
 export { guidanceScaleEmbedding } from "./guidance_embedding.ts";
 export { type LoadedPipeline, loadPipeline, type LoadPipelineOptions } from "./load.ts";
-export {
-  generate,
-  type GenerateOptions,
-  type GenerateParameters,
-  type GenerateRequest,
-  type GenerateResult,
-} from "./generate.ts";
+export { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";

@@ -8,7 +8,8 @@
  */
 
 import { createScheduler } from "../schedulers/mod.ts";
-import { createGenerator, randomSeed } from "../rng/mod.ts";
+import { createGenerator } from "../rng/mod.ts";
+import { parseSeed, randomSeed } from "../generation/mod.ts";
 import type {
   GeneratedImage,
   PipelineEvent,
@@ -20,7 +21,7 @@ import { concatRows, repeatRows } from "./_batch.ts";
 import { prepareUnet, timestepCondSpec } from "./_unet.ts";
 import { guidanceScaleEmbedding } from "./guidance_embedding.ts";
 import { decodeLatents } from "./_decode.ts";
-import { applyGuidance, resolveSeed, validateRequest } from "./_request.ts";
+import { applyGuidance, validateRequest } from "./_request.ts";
 
 function condDim(spec: { name: string; shape: (number | string)[] }): number {
   const dim = spec.shape[spec.shape.length - 1];
@@ -39,8 +40,9 @@ function condDim(spec: { name: string; shape: (number | string)[] }): number {
  * Guidance is diffusers' `uncond + scale · (cond − uncond)`; with a dynamic UNet batch the
  * unconditional and conditional rows go through one run, with a fixed batch through separate runs,
  * and a scale ≤ 1 skips the unconditional rows. A UNet with a `timestep_cond` input (LCM) gets
- * the guidance-scale embedding there instead, and no unconditional rows. Events arrive in order: `start`, one `step` per
- * scheduler timestep, `decode`, `done`.
+ * the guidance-scale embedding there instead, and no unconditional rows. Events arrive in order:
+ * `start`, one `step` per requested step (whatever extra UNet calls the scheduler makes),
+ * `decode`, `done`.
  *
  * @throws {DOMException | unknown} the signal's reason when aborted (within one step).
  * @throws {RangeError | TypeError} for an invalid request.
@@ -68,8 +70,8 @@ export async function textToImage(
   signal?.throwIfAborted();
   const emit = (event: PipelineEvent) => onProgress?.(event);
 
-  const seed = resolveSeed(request.seed, randomSeed);
-  const generator = createGenerator(seed);
+  const seed = request.seed === undefined ? randomSeed() : parseSeed(request.seed);
+  const generator = createGenerator(BigInt(seed));
   const scheduler = createScheduler(request.scheduler, request.schedulerConfig);
   scheduler.setTimesteps(request.steps);
   const timesteps = [...scheduler.timesteps];
@@ -85,7 +87,8 @@ export async function textToImage(
   let latents = generator.randn(shape);
   const sigma = scheduler.initNoiseSigma;
   if (sigma !== 1) latents = latents.map((v) => v * sigma);
-  emit({ type: "start", seed, total: timesteps.length, latents });
+  const total = request.steps;
+  emit({ type: "start", seed, total, latents });
 
   const { cond, uncond } = request.embeddings;
   const embeddings = guided
@@ -102,6 +105,10 @@ export async function textToImage(
       : { timestepCond: guidanceScaleEmbedding(request.guidanceScale, condDim(condSpec)) }),
   });
   let schedulerMs = 0;
+  let reported = 0;
+  const unetCalls = options.returnSamples
+    ? { timesteps: [] as number[], latents: [] as Float32Array[] }
+    : undefined;
   const denoiseStart = performance.now();
   try {
     for (const [i, timestep] of timesteps.entries()) {
@@ -121,7 +128,15 @@ export async function textToImage(
         ...(request.eta !== undefined ? { eta: request.eta } : {}),
       }).prevSample;
       schedulerMs += performance.now() - mark;
-      emit({ type: "step", step: i + 1, total: timesteps.length, timestep, latents });
+      unetCalls?.timesteps.push(timestep);
+      unetCalls?.latents.push(latents);
+      // User-facing steps: call i of n finishes step ⌊(i + 1) · steps / n⌋ (n ≥ steps, so each
+      // step is reported exactly once, the last with the last call).
+      const step = Math.floor(((i + 1) * total) / timesteps.length);
+      if (step > reported) {
+        reported = step;
+        emit({ type: "step", step, total, timestep, latents });
+      }
     }
   } finally {
     unet.dispose();
@@ -166,6 +181,7 @@ export async function textToImage(
     seed,
     latents,
     timings,
+    ...(unetCalls ? { unetCalls } : {}),
     ...(nsfwContentDetected ? { nsfwContentDetected } : {}),
   };
 }
