@@ -19,6 +19,9 @@ const FOLDERS = [
   "scheduler/",
 ];
 
+/** PyTorch checkpoint files, which the ONNX layout does not use. */
+const PYTORCH_WEIGHTS = /\.(safetensors|bin|ckpt|pt|pth|msgpack)$/;
+
 /** Files without which the model cannot run. */
 const REQUIRED = [
   "model_index.json",
@@ -40,6 +43,9 @@ export function selectFiles(entries: readonly ListFileEntry[], label: string): E
     if (entry.type !== "file") continue;
     const path = entry.path;
     if (path !== "model_index.json" && !FOLDERS.some((folder) => path.startsWith(folder))) continue;
+    // Repositories that ship the PyTorch weights beside the ONNX export (e.g. an optimum export
+    // added to a diffusers repo): the ONNX layout never reads them.
+    if (PYTORCH_WEIGHTS.test(path)) continue;
     checkRelativePath(path);
     if (entry.lfs) {
       files.push({ path, size: entry.lfs.size, algorithm: "sha256", hash: entry.lfs.oid });

@@ -50,7 +50,10 @@ async function readManifest(path: string): Promise<ModelManifest> {
 Deno.test("models add: ONNX folder, diffusers folder, fp16 variant and hub repo each become servable and generate through start", async () => {
   const dir = await Deno.makeTempDir({ prefix: "models_add_" });
   const cache = `${dir}/cache`;
-  const hub = startHubServer({ repo: "org/tiny-sd-onnx", files: await tinyRepoFiles() });
+  // A repository with the PyTorch weights beside the ONNX export (as SimianLuo/LCM_Dreamshaper_v7).
+  const repoFiles = await tinyRepoFiles();
+  repoFiles["unet/diffusion_pytorch_model.safetensors"] = { bytes: new Uint8Array(64), lfs: true };
+  const hub = startHubServer({ repo: "org/tiny-sd-onnx", files: repoFiles });
   try {
     // A plain ONNX export: the manifest is built, the files linked (not copied).
     await copyReference(`${dir}/tiny-onnx`, PUBLIC_TOKENIZER);
@@ -108,6 +111,10 @@ Deno.test("models add: ONNX folder, diffusers folder, fp16 variant and hub repo 
     assert.match(pulled.out, /^added tiny-sd-onnx \(onnx, /);
     const hubModel = await loadModel("tiny-sd-onnx", { cacheDir: cache });
     assert.ok(hubModel.manifest.components.unet.externalData, "external data kept");
+    assert.ok(
+      !hub.requests.some((r) => r.path.includes("diffusion_pytorch_model")),
+      "the PyTorch weights are not downloaded",
+    );
 
     // Each generates through `deno task start`, plus a folder given straight to --model.
     await copyReference(`${dir}/direct`, PUBLIC_TOKENIZER);
