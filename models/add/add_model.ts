@@ -33,6 +33,8 @@ export interface AddModelOptions {
   subfolder?: string;
   /** @default {"unknown"} */
   license?: string;
+  /** Overrides of the generation defaults the manifest derives (steps, guidance, scheduler). */
+  defaults?: Partial<ModelManifest["defaults"]>;
   /** Replace a model already added under this id. @default {false} */
   force?: boolean;
   /** Hub access for `org/name[@rev]` sources (endpoint, token, fetch, retries). */
@@ -125,6 +127,7 @@ export async function addModel(source: string, options: AddModelOptions): Promis
       manifest = await convertDiffusers(layout.root, root, {
         id,
         license,
+        ...(options.defaults ? { defaults: options.defaults } : {}),
         overwrite: options.force ?? false,
         ...(fp16
           ? { weightDType: "float16", computeDType: "float16", checkpointVariant: "fp16" }
@@ -145,6 +148,7 @@ export async function addModel(source: string, options: AddModelOptions): Promis
   const manifest = await buildManifest(layout.root, {
     id,
     license,
+    ...(options.defaults ? { defaults: options.defaults } : {}),
     ...(options.variant === undefined ? {} : { variant: options.variant }),
     ...(signal ? { signal } : {}),
   });

@@ -224,3 +224,43 @@ Deno.test("models add refuses a missing UNet, a config the builder cannot build 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("models add --steps/--guidance/--scheduler set the model's defaults; bad values exit 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "models_add_defaults_" });
+  const cache = `${dir}/cache`;
+  try {
+    await copyReference(`${dir}/src`, PUBLIC_TOKENIZER);
+    const args = ["add", `${dir}/src`, "--id", "fast", "--cache-dir", cache];
+    const ok = await cli([...args, "--steps", "1", "--guidance", "0", "--scheduler", "euler_a"]);
+    assert.equal(ok.code, 0, ok.err);
+    const { defaults } = await readManifest(`${cache}/fast`);
+    assert.deepEqual([defaults.steps, defaults.guidanceScale, defaults.scheduler], [
+      1,
+      0,
+      "euler_a",
+    ]);
+    for (
+      const [flag, value, message] of [
+        ["--steps", "0", /'--steps' must be an integer >= 1/],
+        ["--guidance", "-1", /'--guidance' must be a number >= 0/],
+        ["--scheduler", "warp", /'--scheduler' must be one of /],
+      ] as const
+    ) {
+      const bad = await cli([
+        "add",
+        `${dir}/src`,
+        "--id",
+        "bad",
+        "--cache-dir",
+        cache,
+        flag,
+        value,
+      ]);
+      assert.equal(bad.code, 2, flag);
+      assert.match(bad.err, message);
+      assert.ok(!(await entries(cache)).includes("bad"));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
