@@ -104,17 +104,21 @@ export async function addModel(source: string, options: AddModelOptions): Promis
     );
   }
   let folder = source;
+  let subfolder = options.subfolder;
   if (!await isFolder(source) && isHubId(source)) {
     const ref = parseRepoRef(source);
     options.onProgress?.({ type: "pull", repo: ref.repo });
+    // The pull downloads only the subfolder and gives its path.
     folder = (await pullModel(source, {
       ...options.hub,
       cacheDir,
+      ...(subfolder === undefined ? {} : { subfolder }),
       ...(signal ? { signal } : {}),
     })).root;
+    subfolder = undefined;
   }
   const layout = await detectLayout(folder, {
-    ...(options.subfolder === undefined ? {} : { subfolder: options.subfolder }),
+    ...(subfolder === undefined ? {} : { subfolder }),
     ...(options.variant === undefined ? {} : { variant: options.variant }),
   });
   options.onProgress?.({ type: "layout", kind: layout.kind, root: layout.root });

@@ -264,3 +264,40 @@ Deno.test("models add --steps/--guidance/--scheduler set the model's defaults; b
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("models add on a hub repo with its ONNX layout in onnx/ (found by itself) or another --subfolder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "models_add_sub_" });
+  const files = await tinyRepoFiles();
+  const nested = (folder: string) =>
+    Object.fromEntries(Object.entries(files).map(([path, file]) => [`${folder}/${path}`, file]));
+  const onnx = startHubServer({ repo: "org/in-onnx", files: { ...nested("onnx") } });
+  const other = startHubServer({ repo: "org/in-other", files: { ...nested("sd/fp32") } });
+  try {
+    const cache = `${dir}/cache`;
+    const found = await cli(["add", "org/in-onnx", "--cache-dir", cache], {
+      HF_ENDPOINT: onnx.url,
+    });
+    assert.equal(found.code, 0, found.err);
+    assert.ok(onnx.requests.every((r) => !r.path.includes("/README.md")), "only the layout");
+    const named = await cli(
+      ["add", "org/in-other", "--subfolder", "sd/fp32", "--cache-dir", cache],
+      {
+        HF_ENDPOINT: other.url,
+      },
+    );
+    assert.equal(named.code, 0, named.err);
+    for (const id of ["in-onnx", "in-other"]) {
+      const model = await loadModel(id, { cacheDir: cache });
+      assert.equal(model.manifest.components.unet.model.path, "unet/model.onnx", id);
+    }
+    const missing = await cli(["add", "org/in-other", "--id", "x", "--cache-dir", cache], {
+      HF_ENDPOINT: other.url,
+    });
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /not an ONNX Stable Diffusion layout, model_index.json, /);
+  } finally {
+    await onnx.close();
+    await other.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
