@@ -183,7 +183,8 @@ Deno.test("models add refuses a missing UNet, a config the builder cannot build 
     await Deno.mkdir(`${dir}/photos`);
     await Deno.writeTextFile(`${dir}/photos/cat.txt`, "not a model");
 
-    await Deno.mkdir(`${dir}/sdxl`);
+    // An SDXL export is refused even though it has a unet/model.onnx.
+    await copyReference(`${dir}/sdxl`, PUBLIC_TOKENIZER);
     await Deno.writeTextFile(
       `${dir}/sdxl/model_index.json`,
       JSON.stringify({ _class_name: "StableDiffusionXLPipeline" }),
