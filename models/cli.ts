@@ -27,6 +27,7 @@ import {
   verifyModel,
 } from "./registry/mod.ts";
 import { parseVariant } from "./registry/variants.ts";
+import { schedulerNames } from "../shared/schedulers/mod.ts";
 
 /** What the CLI touches outside itself, injectable for tests. */
 export interface ModelsCliIo {
@@ -66,12 +67,15 @@ Common options:
 
 Environment: SD_MODELS_DIR, HF_TOKEN (private/gated repos), HF_ENDPOINT (hub URL)`,
   add: "Usage: deno task models add <folder | org/name[@revision]> [--id <id>] " +
-    "[--variant fp16] [--subfolder <dir>] [--license <name>] [--force] [--cache-dir <dir>]\n" +
+    "[--variant fp16] [--subfolder <dir>] [--steps <n>] [--guidance <x>] [--scheduler <name>]\n" +
+    "  [--license <name>] [--force] [--cache-dir <dir>]\n" +
     "  A standard ONNX export gets a manifest (its files are linked into <cache-dir>/<id>, not\n" +
     "  copied); a diffusers checkpoint is converted; a hub repository is pulled first.\n" +
     "  --variant fp16   the float16 networks (unet_fp16/, model_fp16.onnx, onnx/model_fp16.onnx;\n" +
     "                   a diffusers checkpoint is converted to float16)\n" +
     "  --subfolder <d>  the model lives in <d> (an 'onnx/' subfolder is found by itself)\n" +
+    "  --steps, --guidance, --scheduler  the model's defaults (else: LCM 4 steps at 8.5, a\n" +
+    "                   'turbo' name 1 step at 0, others 25 at 7.5; the scheduler of its config)\n" +
     '  Then: SD_MODELS=<id> deno task start, or deno task generate "..." --model <id>',
   list: "Usage: deno task models list [--json] [--cache-dir <dir>]",
   build: "Usage: deno task models build <id> [--force] [--cache-dir <dir>]\n" +
@@ -99,6 +103,9 @@ interface Parsed {
 const OPTIONS: Record<string, Record<string, boolean>> = {
   add: {
     id: true,
+    steps: true,
+    guidance: true,
+    scheduler: true,
     variant: true,
     subfolder: true,
     license: true,
@@ -229,6 +236,38 @@ function hubAccess(parsed: Parsed, io: ModelsCliIo) {
   };
 }
 
+/** `--steps`, `--guidance` and `--scheduler` of `add`, checked. */
+function addDefaults(flag: (name: string) => string | undefined) {
+  const defaults: { steps?: number; guidanceScale?: number; scheduler?: string } = {};
+  const steps = flag("steps");
+  if (steps !== undefined) {
+    if (!/^\d{1,4}$/.test(steps) || Number(steps) < 1) {
+      throw new UsageError(`Option '--steps' must be an integer >= 1: current value is '${steps}'`);
+    }
+    defaults.steps = Number(steps);
+  }
+  const guidance = flag("guidance");
+  if (guidance !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(guidance)) {
+      throw new UsageError(
+        `Option '--guidance' must be a number >= 0: current value is '${guidance}'`,
+      );
+    }
+    defaults.guidanceScale = Number(guidance);
+  }
+  const scheduler = flag("scheduler");
+  if (scheduler !== undefined) {
+    if (!schedulerNames().includes(scheduler)) {
+      throw new UsageError(
+        `Option '--scheduler' must be one of ${schedulerNames().join(", ")}: current value is ` +
+          `'${scheduler}'`,
+      );
+    }
+    defaults.scheduler = scheduler;
+  }
+  return defaults;
+}
+
 async function add(parsed: Parsed, io: ModelsCliIo): Promise<number> {
   const [source] = expectPositionals("add", parsed, ["folder | org/name[@revision]"]);
   const flag = (name: string) => {
@@ -240,6 +279,7 @@ async function add(parsed: Parsed, io: ModelsCliIo): Promise<number> {
   const subfolder = flag("subfolder");
   const license = flag("license");
   const result = await addModel(source!, {
+    defaults: addDefaults(flag),
     cacheDir: cacheDirOf(parsed, io),
     hub: hubAccess(parsed, io),
     force: parsed.flags.has("force"),

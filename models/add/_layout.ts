@@ -74,8 +74,6 @@ export async function detectLayout(
   } else if (!await hasOnnxUnet(root) && await hasOnnxUnet(joinPath(root, "onnx"))) {
     root = joinPath(root, "onnx");
   }
-  if (await hasOnnxUnet(root)) return { kind: "onnx", root };
-  if (await hasCheckpointUnet(root, options.variant)) return { kind: "diffusers", root };
 
   const index = await readJsonIfExists(joinPath(root, "model_index.json")).catch(() => null);
   const className = typeof index?._class_name === "string" ? index._class_name : null;
@@ -85,6 +83,8 @@ export async function detectLayout(
         `SD-Turbo and LCM models run here (see the README's compatibility table)`,
     );
   }
+  if (await hasOnnxUnet(root)) return { kind: "onnx", root };
+  if (await hasCheckpointUnet(root, options.variant)) return { kind: "diffusers", root };
   if (className !== null && SD_PIPELINES.has(className)) {
     throw new ModelLayoutError(
       `Cannot add '${folder}': its UNet is missing: neither 'unet/model.onnx' nor ` +

@@ -33,6 +33,8 @@ export interface AddModelOptions {
   subfolder?: string;
   /** @default {"unknown"} */
   license?: string;
+  /** Overrides of the generation defaults the manifest derives (steps, guidance, scheduler). */
+  defaults?: Partial<ModelManifest["defaults"]>;
   /** Replace a model already added under this id. @default {false} */
   force?: boolean;
   /** Hub access for `org/name[@rev]` sources (endpoint, token, fetch, retries). */
@@ -102,17 +104,21 @@ export async function addModel(source: string, options: AddModelOptions): Promis
     );
   }
   let folder = source;
+  let subfolder = options.subfolder;
   if (!await isFolder(source) && isHubId(source)) {
     const ref = parseRepoRef(source);
     options.onProgress?.({ type: "pull", repo: ref.repo });
+    // The pull downloads only the subfolder and gives its path.
     folder = (await pullModel(source, {
       ...options.hub,
       cacheDir,
+      ...(subfolder === undefined ? {} : { subfolder }),
       ...(signal ? { signal } : {}),
     })).root;
+    subfolder = undefined;
   }
   const layout = await detectLayout(folder, {
-    ...(options.subfolder === undefined ? {} : { subfolder: options.subfolder }),
+    ...(subfolder === undefined ? {} : { subfolder }),
     ...(options.variant === undefined ? {} : { variant: options.variant }),
   });
   options.onProgress?.({ type: "layout", kind: layout.kind, root: layout.root });
@@ -125,6 +131,7 @@ export async function addModel(source: string, options: AddModelOptions): Promis
       manifest = await convertDiffusers(layout.root, root, {
         id,
         license,
+        ...(options.defaults ? { defaults: options.defaults } : {}),
         overwrite: options.force ?? false,
         ...(fp16
           ? { weightDType: "float16", computeDType: "float16", checkpointVariant: "fp16" }
@@ -145,6 +152,7 @@ export async function addModel(source: string, options: AddModelOptions): Promis
   const manifest = await buildManifest(layout.root, {
     id,
     license,
+    ...(options.defaults ? { defaults: options.defaults } : {}),
     ...(options.variant === undefined ? {} : { variant: options.variant }),
     ...(signal ? { signal } : {}),
   });

@@ -58,6 +58,8 @@ export interface ConvertDiffusersOptions {
   fusedAttention?: boolean;
   /** Replace an existing output folder. @default {false} */
   overwrite?: boolean;
+  /** Overrides of the manifest's generation defaults (steps, guidance, scheduler, size). */
+  defaults?: Partial<ModelManifest["defaults"]>;
   /**
    * Read diffusers' `fp16` variant weights (`diffusion_pytorch_model.fp16.safetensors`,
    * `model.fp16.safetensors`) where a folder has them, the plain files elsewhere.
@@ -248,6 +250,7 @@ export async function convertDiffusers(
     const index = await readJsonIfExists(`${src}/model_index.json`);
     await Deno.writeTextFile(`${stage}/model_index.json`, json(onnxModelIndex(index)));
     const manifest = await buildManifest(stage, {
+      ...(options.defaults ? { defaults: options.defaults } : {}),
       id: options.id ?? name,
       license: options.license ?? "unknown",
       ...(options.signal ? { signal: options.signal } : {}),

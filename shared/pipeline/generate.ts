@@ -52,14 +52,13 @@ export async function generate(
   const { manifest } = pipeline;
   const { limits = PIPELINE_LIMITS, ...hooks } = options;
   const parameters = resolveGeneration(init, manifest, limits);
-  const guidanceScale = parameters.guidanceScale;
   const embeddings = await encodePrompt(pipeline, {
     prompt: parameters.prompt,
     negativePrompt: parameters.negativePrompt,
     maxLength: manifest.tokenizer.maxLength,
     // diffusers guides only above 1: below, the negative prompt is neither encoded nor used; nor
     // is it by an LCM UNet, which takes the guidance as an embedding.
-    unconditional: guidanceScale > 1 && timestepCondSpec(pipeline.unet) === undefined,
+    unconditional: parameters.guidanceScale > 1 && timestepCondSpec(pipeline.unet) === undefined,
   });
   hooks.signal?.throwIfAborted();
   const result = await textToImage({

@@ -50,7 +50,10 @@ async function readManifest(path: string): Promise<ModelManifest> {
 Deno.test("models add: ONNX folder, diffusers folder, fp16 variant and hub repo each become servable and generate through start", async () => {
   const dir = await Deno.makeTempDir({ prefix: "models_add_" });
   const cache = `${dir}/cache`;
-  const hub = startHubServer({ repo: "org/tiny-sd-onnx", files: await tinyRepoFiles() });
+  // A repository with the PyTorch weights beside the ONNX export (as SimianLuo/LCM_Dreamshaper_v7).
+  const repoFiles = await tinyRepoFiles();
+  repoFiles["unet/diffusion_pytorch_model.safetensors"] = { bytes: new Uint8Array(64), lfs: true };
+  const hub = startHubServer({ repo: "org/tiny-sd-onnx", files: repoFiles });
   try {
     // A plain ONNX export: the manifest is built, the files linked (not copied).
     await copyReference(`${dir}/tiny-onnx`, PUBLIC_TOKENIZER);
@@ -108,6 +111,10 @@ Deno.test("models add: ONNX folder, diffusers folder, fp16 variant and hub repo 
     assert.match(pulled.out, /^added tiny-sd-onnx \(onnx, /);
     const hubModel = await loadModel("tiny-sd-onnx", { cacheDir: cache });
     assert.ok(hubModel.manifest.components.unet.externalData, "external data kept");
+    assert.ok(
+      !hub.requests.some((r) => r.path.includes("diffusion_pytorch_model")),
+      "the PyTorch weights are not downloaded",
+    );
 
     // Each generates through `deno task start`, plus a folder given straight to --model.
     await copyReference(`${dir}/direct`, PUBLIC_TOKENIZER);
@@ -176,7 +183,8 @@ Deno.test("models add refuses a missing UNet, a config the builder cannot build 
     await Deno.mkdir(`${dir}/photos`);
     await Deno.writeTextFile(`${dir}/photos/cat.txt`, "not a model");
 
-    await Deno.mkdir(`${dir}/sdxl`);
+    // An SDXL export is refused even though it has a unet/model.onnx.
+    await copyReference(`${dir}/sdxl`, PUBLIC_TOKENIZER);
     await Deno.writeTextFile(
       `${dir}/sdxl/model_index.json`,
       JSON.stringify({ _class_name: "StableDiffusionXLPipeline" }),
@@ -214,6 +222,83 @@ Deno.test("models add refuses a missing UNet, a config the builder cannot build 
       assert.deepEqual(left, [], `nothing written for ${source}: ${left}`);
     }
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models add --steps/--guidance/--scheduler set the model's defaults; bad values exit 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "models_add_defaults_" });
+  const cache = `${dir}/cache`;
+  try {
+    await copyReference(`${dir}/src`, PUBLIC_TOKENIZER);
+    const args = ["add", `${dir}/src`, "--id", "fast", "--cache-dir", cache];
+    const ok = await cli([...args, "--steps", "1", "--guidance", "0", "--scheduler", "euler_a"]);
+    assert.equal(ok.code, 0, ok.err);
+    const { defaults } = await readManifest(`${cache}/fast`);
+    assert.deepEqual([defaults.steps, defaults.guidanceScale, defaults.scheduler], [
+      1,
+      0,
+      "euler_a",
+    ]);
+    for (
+      const [flag, value, message] of [
+        ["--steps", "0", /'--steps' must be an integer >= 1/],
+        ["--guidance", "-1", /'--guidance' must be a number >= 0/],
+        ["--scheduler", "warp", /'--scheduler' must be one of /],
+      ] as const
+    ) {
+      const bad = await cli([
+        "add",
+        `${dir}/src`,
+        "--id",
+        "bad",
+        "--cache-dir",
+        cache,
+        flag,
+        value,
+      ]);
+      assert.equal(bad.code, 2, flag);
+      assert.match(bad.err, message);
+      assert.ok(!(await entries(cache)).includes("bad"));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models add on a hub repo with its ONNX layout in onnx/ (found by itself) or another --subfolder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "models_add_sub_" });
+  const files = await tinyRepoFiles();
+  const nested = (folder: string) =>
+    Object.fromEntries(Object.entries(files).map(([path, file]) => [`${folder}/${path}`, file]));
+  const onnx = startHubServer({ repo: "org/in-onnx", files: { ...nested("onnx") } });
+  const other = startHubServer({ repo: "org/in-other", files: { ...nested("sd/fp32") } });
+  try {
+    const cache = `${dir}/cache`;
+    const found = await cli(["add", "org/in-onnx", "--cache-dir", cache], {
+      HF_ENDPOINT: onnx.url,
+    });
+    assert.equal(found.code, 0, found.err);
+    assert.ok(onnx.requests.every((r) => !r.path.includes("/README.md")), "only the layout");
+    const named = await cli(
+      ["add", "org/in-other", "--subfolder", "sd/fp32", "--cache-dir", cache],
+      {
+        HF_ENDPOINT: other.url,
+      },
+    );
+    assert.equal(named.code, 0, named.err);
+    for (const id of ["in-onnx", "in-other"]) {
+      const model = await loadModel(id, { cacheDir: cache });
+      assert.equal(model.manifest.components.unet.model.path, "unet/model.onnx", id);
+    }
+    const missing = await cli(["add", "org/in-other", "--id", "x", "--cache-dir", cache], {
+      HF_ENDPOINT: other.url,
+    });
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /not an ONNX Stable Diffusion layout, model_index.json, /);
+  } finally {
+    await onnx.close();
+    await other.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
