@@ -13,6 +13,7 @@ import { ModelSetupError } from "../../models/mod.ts";
 import { parseConfig } from "../config.ts";
 import { ensureDevelopmentKeys } from "../services/dev_keys.ts";
 import { createRuntime } from "../services/runtime.ts";
+import { describeRendering } from "../worker/mod.ts";
 import { isStartupError } from "../services/startup_errors.ts";
 
 /** Why `hostname:port` cannot be listened on, or `null` when it can (checked by binding it once). */
@@ -83,6 +84,7 @@ async function main(): Promise<number> {
       console.log(`Try: curl -H "Authorization: Bearer <secret key>" ${url}/v1/models`);
     },
   }, app.fetch);
+  void runtime.rendering?.then((report) => console.log(describeRendering(report)));
   const stop = async () => {
     await server.shutdown();
     await runtime.close();

@@ -9,7 +9,7 @@
  *
  * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `tiny-sd`), `--workers N`
  * (`SD_WORKERS`, default 1), `--threads N` (`SD_WORKER_THREADS`, CPU threads per Worker, default the
- * cores divided among the Workers), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda`
+ * cores divided among the Workers), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda|webgpu`
  * (`SD_DEVICE`), `--consumer NAME`, `--claim-idle-ms MS`, `--block-ms MS`, `--prefix sd:`.
  *
  * @module
@@ -20,7 +20,7 @@ import { loadModel, requireModels } from "../../models/mod.ts";
 import { connectRedis } from "../services/redis_connection.ts";
 import { isStartupError } from "../services/startup_errors.ts";
 import { createRedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
-import { type RenderDevice, startRenderPool } from "./pool.ts";
+import { describeRendering, type RenderDevice, startRenderPool } from "./pool.ts";
 
 const env = Deno.env.toObject();
 const { values } = parseArgs({
@@ -60,6 +60,9 @@ const workers = integer("--workers", values.workers ?? env.SD_WORKERS, 1);
 const threadsText = values.threads ?? env.SD_WORKER_THREADS;
 const threads = threadsText === undefined ? undefined : integer("--threads", threadsText, 1);
 const device = (values.device ?? env.SD_DEVICE ?? "auto") as RenderDevice;
+if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) {
+  fail(`--device must be auto, cpu, cuda or webgpu: '${device}'`);
+}
 const cacheDir = values["cache-dir"] ?? env.SD_MODELS_DIR;
 const queueOptions: RedisQueueOptions = { url };
 if (values.consumer !== undefined) queueOptions.consumer = values.consumer;
@@ -106,3 +109,4 @@ await pool.ready;
 console.log(
   `render worker ${queue.consumer} ready: ${workers} worker(s) for ${models.join(", ")}`,
 );
+console.log(describeRendering(await pool.rendering));
