@@ -57,7 +57,9 @@ function exists(path: string): boolean {
 }
 
 function gpuNodePresent(library: string): boolean {
-  if (/nvidia/i.test(library)) return exists("/dev/nvidiactl") || exists("/dev/nvidia0");
+  if (/nvidia/i.test(library)) {
+    return exists("/dev/nvidiactl") || exists("/dev/nvidia0") || exists("/proc/driver/nvidia");
+  }
   try {
     return [...Deno.readDirSync("/dev/dri")].some((e) => e.name.startsWith("renderD"));
   } catch {

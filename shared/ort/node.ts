@@ -22,6 +22,11 @@ export interface NodeWebGpuOptions {
    * @default {"NCHW"}
    */
   preferredLayout?: "NCHW" | "NHWC";
+  /**
+   * Dawn's API validation: `disabled` skips the checks of every command it records.
+   * @default {onnxruntime's choice: "basic"}
+   */
+  validationMode?: "disabled" | "wgpuOnly" | "basic" | "full";
 }
 
 /** Options of {@linkcode nodeRuntime}. */
@@ -40,6 +45,7 @@ function webGpuProvider(options: NodeWebGpuOptions): InferenceSession.ExecutionP
   return {
     name: "webgpu",
     ...(options.preferredLayout === undefined ? {} : { preferredLayout: options.preferredLayout }),
+    ...(options.validationMode === undefined ? {} : { validationMode: options.validationMode }),
   };
 }
 
