@@ -10,7 +10,7 @@ import {
   createInProcessQueue,
   createRedisQueue,
   describeRendering,
-  type GenerationRequest,
+  type JobRequest,
   startRenderPool,
 } from "../../../functions/worker/mod.ts";
 import { nativeWebGpuUnavailable } from "../../shared/ort/_native_webgpu.ts";
@@ -30,7 +30,7 @@ function maxPixelDiff(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** The same request rendered by an in-process CPU worker. */
-async function renderOnCpu(request: GenerationRequest): Promise<Uint8Array> {
+async function renderOnCpu(request: JobRequest): Promise<Uint8Array> {
   const queue = createInProcessQueue({ capacity: 4 });
   const pool = startRenderPool({ queue, models: [request.model], workers: 1, device: "cpu" });
   try {
