@@ -46,7 +46,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export const USAGE = `deno task bench [options]
 
   --quick              the CI subset: tiny model only, few repeats (under 2 minutes)
-  --out <path>         where to write the results JSON (default: bench/results.json)
+  --out <path>         where to write the results JSON (default: bench/results.json;
+                       bench/results-webgpu.json with --device webgpu)
   --device cpu|cuda    onnxruntime-node device for server-side figures (default: cpu)
   --device webgpu      the GPU suite instead: native WebGPU (onnxruntime-node) and
                        onnxruntime-web side by side; full size (SD 1.5, 4096³) on a GPU,
@@ -98,6 +99,9 @@ export function parseSuiteArgs(args: readonly string[]): SuiteArgs {
     } else {
       throw new TypeError(`Cannot parse '${arg}' as it is not an option of the suite`);
     }
+  }
+  if (parsed.device === "webgpu" && !args.some((a) => a === "--out" || a.startsWith("--out="))) {
+    parsed.out = `${ROOT}bench/results-webgpu.json`;
   }
   return parsed;
 }

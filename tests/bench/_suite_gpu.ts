@@ -50,7 +50,7 @@ const FULL: GpuSizes = {
   steps: 25,
   repeats: 10,
 };
-const SMALL: GpuSizes = { size: "tiny", matmul: 512, chain: 4, latent: 8, steps: 4, repeats: 2 };
+const SMALL: GpuSizes = { size: "tiny", matmul: 512, chain: 4, latent: 8, steps: 4, repeats: 3 };
 
 type Dtype = "float16" | "float32";
 
@@ -179,48 +179,69 @@ async function measureMatmul(run: GpuRun, bench: GpuBackend, dtype: Dtype) {
   }
 }
 
-/** One network at the run's latent size: load time and run time. */
+/**
+ * One network at the run's latent size on each of `benches`: load time and run time. The runs
+ * of the backends alternate (one each per round), so a busy neighbour slows them alike.
+ */
 async function measureNetwork(
   run: GpuRun,
-  bench: GpuBackend,
+  benches: readonly GpuBackend[],
   component: "unet" | "vae_decoder",
   dtype: Dtype,
 ) {
   const { size, latent, repeats } = run.result.sizes;
-  const id = `${component}.${size}.${latent}.${dtype}.${bench.name}`;
-  let session: ModelSession | undefined;
+  const id = (bench: GpuBackend) => `${component}.${size}.${latent}.${dtype}.${bench.name}`;
+  const loaded: { bench: GpuBackend; session: ModelSession; loadMs: number }[] = [];
   try {
     const files = await networkFiles(size, component, run.options.cacheDir, dtype);
-    const loadStart = performance.now();
-    session = await loadNetwork(bench, files);
-    const loadMs = performance.now() - loadStart;
     const feeds = networkFeeds(await inputShapes(size, component, latent));
-    const s = session;
-    let last: Float32Array | undefined;
-    const timed = await timeRepeats(async () => {
-      last = Object.values(await s.run(feeds))[0]?.data as Float32Array;
-    }, { warmup: 2, repeats });
-    if (last) run.outputs.set(id, { component, data: last });
+    for (const bench of benches) {
+      try {
+        const loadStart = performance.now();
+        const session = await loadNetwork(bench, files);
+        loaded.push({ bench, session, loadMs: performance.now() - loadStart });
+      } catch (error) {
+        run.skip(id(bench), error);
+      }
+    }
+    const samples = loaded.map(() => [] as number[]);
+    const last: Float32Array[] = [];
+    const round = async () => {
+      for (const [i, { session }] of loaded.entries()) {
+        const start = performance.now();
+        last[i] = Object.values(await session.run(feeds))[0]?.data as Float32Array;
+        samples[i]!.push(performance.now() - start);
+      }
+    };
+    await timeRepeats(round, { warmup: 2, repeats });
     const label = component === "unet" ? "UNet step, batch 2 (CFG)" : "VAE decode";
-    await run.add(
-      {
-        id,
-        label:
-          `${size === "sd15" ? "SD 1.5" : "tiny"} ${label} ${latent}² latent (${latent * 8}²) ` +
-          `${dtype}${dtype === "float16" ? " fused attention" : ""}`,
-        group: component,
-        backend: bench.name,
-        unit: "ms",
-        flops: await networkFlops(size, component, latent),
-        details: { loadMs: Math.round(loadMs), bytes: files.bytes, runtime: bench.runtime },
-      },
-      timed.samples,
-      `${bench.name}.${dtype}`,
-    );
+    const flops = await networkFlops(size, component, latent);
+    for (const [i, { bench, loadMs }] of loaded.entries()) {
+      run.outputs.set(id(bench), { component, data: last[i]! });
+      await run.add(
+        {
+          id: id(bench),
+          label: `${size === "sd15" ? "SD 1.5" : "tiny"} ${label} ${latent}² latent ` +
+            `(${latent * 8}²) ${dtype}${dtype === "float16" ? " fused attention" : ""}`,
+          group: component,
+          backend: bench.name,
+          unit: "ms",
+          flops,
+          details: {
+            loadMs: Math.round(loadMs),
+            bytes: files.bytes,
+            runtime: bench.runtime,
+            interleavedWith: loaded.filter((l) => l.bench !== bench).map((l) => l.bench.name),
+          },
+        },
+        samples[i]!.slice(-repeats),
+        `${bench.name}.${dtype}`,
+      );
+    }
   } catch (error) {
-    run.skip(id, error);
+    for (const bench of benches) run.skip(id(bench), error);
   } finally {
-    await session?.release();
+    await Promise.all(loaded.map((l) => l.session.release()));
   }
 }
 
@@ -421,10 +442,15 @@ export async function runGpuSuite(options: GpuSuiteOptions): Promise<GpuSuiteRes
   const [base] = natives;
   // The provider settings change how graphs are laid out, not the MatMul kernel: one limit each.
   if (base) { for (const dtype of dtypes) await measureMatmul(run, base, dtype); }
-  if (base) { for (const dtype of dtypes) await measureNetwork(run, base, "unet", dtype); }
-  for (const bench of natives.slice(1)) await measureNetwork(run, bench, "unet", dtypes[0]!);
+  // The variants side by side in the first dtype (float16 on a GPU), the base alone in the rest.
+  if (base) await measureNetwork(run, natives, "unet", dtypes[0]!);
   if (base) {
-    for (const dtype of dtypes) await measureNetwork(run, base, "vae_decoder", dtype);
+    for (const dtype of dtypes.slice(1)) {
+      await measureNetwork(run, [base], "unet", dtype);
+    }
+  }
+  if (base) {
+    for (const dtype of dtypes) await measureNetwork(run, [base], "vae_decoder", dtype);
     for (const parallel of [false, true]) await measureLoad(run, base, dtypes[0]!, parallel);
     await measureEndToEnd(run, base, dtypes[0]!);
     await profileNative(run, dtypes[0]!);
@@ -441,8 +467,8 @@ export async function runGpuSuite(options: GpuSuiteOptions): Promise<GpuSuiteRes
       ...dtypes.map((d) =>
         [`limit ${d}`, () => measureMatmul(run, webBench, d)] as [string, () => Promise<void>]
       ),
-      ["unet", () => measureNetwork(run, webBench, "unet", dtypes[0]!)],
-      ["vae", () => measureNetwork(run, webBench, "vae_decoder", dtypes[0]!)],
+      ["unet", () => measureNetwork(run, [webBench], "unet", dtypes[0]!)],
+      ["vae", () => measureNetwork(run, [webBench], "vae_decoder", dtypes[0]!)],
       ["load", () => measureLoad(run, webBench, dtypes[0]!, false)],
       ["pipeline", () => measureEndToEnd(run, webBench, dtypes[0]!)],
     ];

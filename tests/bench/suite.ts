@@ -105,7 +105,8 @@ async function gpuMain(args: SuiteArgs, log: (line: string) => void): Promise<nu
     onProgress: (partial) => write(partial, false).then(() => {}),
   });
   const results = await write(gpu, true);
-  const header = `## GPU benchmarks (${args.mode}, ${versions.date.slice(0, 10)})\n\n` +
+  const sized = gpu.sizes.size === "sd15" ? "SD 1.5 sizes" : "small sizes";
+  const header = `## GPU benchmarks (${args.mode}, ${sized}, ${versions.date.slice(0, 10)})\n\n` +
     `${results.machine.cpu}, ${results.machine.cores} cores; ${gpu.adapter}. Deno ` +
     `${versions.deno}, onnxruntime-node ${versions.onnxruntimeNode}, onnxruntime-web ` +
     `${versions.onnxruntimeWeb}.`;
