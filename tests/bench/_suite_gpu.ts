@@ -16,6 +16,7 @@ import { textToImage } from "../../shared/pipeline/mod.ts";
 import { prepareNativeWebGpu } from "../../functions/worker/vulkan.ts";
 import { loadNetwork } from "./_suite_backends.ts";
 import { runChild } from "./_suite_child.ts";
+import { measureGroupNormForms } from "./_suite_gpu_groupnorm.ts";
 import { matmulModel } from "./_suite_limit.ts";
 import {
   type CachedNetwork,
@@ -60,6 +61,8 @@ interface GpuBackend {
   name: string;
   runtime: "onnxruntime-node" | "onnxruntime-web";
   backend: Backend;
+  /** Run the networks built with GroupNorm as two ReduceMeans. */
+  reduceMeanGroupNorm?: boolean;
 }
 
 /** What the GPU suite gives back to `suite.ts`. */
@@ -86,17 +89,29 @@ export interface GpuSuiteOptions {
   onProgress?: (partial: GpuSuiteResult) => Promise<void> | void;
 }
 
-const NATIVE_VARIANTS: Record<string, NodeWebGpuOptions> = {
-  "webgpu-native": {},
-  "webgpu-native-nhwc": { preferredLayout: "NHWC" },
-  "webgpu-native-novalidate": { validationMode: "disabled" },
+/** Native variants: provider settings, or (`rmgn`) the networks with GroupNorm as ReduceMeans. */
+const NATIVE_VARIANTS: Record<string, { provider: NodeWebGpuOptions; rmgn?: boolean }> = {
+  "webgpu-native": { provider: {} },
+  "webgpu-native-nhwc": { provider: { preferredLayout: "NHWC" } },
+  "webgpu-native-novalidate": { provider: { validationMode: "disabled" } },
+  "webgpu-native-rmgn": { provider: {}, rmgn: true },
 };
 
-async function open(name: string, options?: NodeWebGpuOptions): Promise<GpuBackend> {
-  const native = options !== undefined;
-  const runtime = native ? nodeRuntime({ webgpu: options }) : webRuntime({ numThreads: 1 });
+async function open(
+  name: string,
+  variant?: { provider: NodeWebGpuOptions; rmgn?: boolean },
+): Promise<GpuBackend> {
+  const native = variant !== undefined;
+  const runtime = native
+    ? nodeRuntime({ webgpu: variant.provider })
+    : webRuntime({ numThreads: 1 });
   const backend = await createBackend({ devices: ["webgpu"], runtimes: [runtime] });
-  return { name, runtime: native ? "onnxruntime-node" : "onnxruntime-web", backend };
+  return {
+    name,
+    runtime: native ? "onnxruntime-node" : "onnxruntime-web",
+    backend,
+    ...(variant?.rmgn ? { reduceMeanGroupNorm: true } : {}),
+  };
 }
 
 function networkFiles(
@@ -104,12 +119,14 @@ function networkFiles(
   component: Component,
   cacheDir: string,
   dtype: Dtype,
+  reduceMeanGroupNorm = false,
 ): Promise<CachedNetwork> {
   // float16 is the browser layout (`convert --fp16`): float16 compute, fused attention.
   const fp16 = dtype === "float16" && component !== "text_encoder";
   return ensureRandomNetwork(size, component, {
     cacheDir,
     ...(fp16 ? { weightDType: "float16" as const, fusedAttention: true } : {}),
+    ...(reduceMeanGroupNorm && component !== "text_encoder" ? { reduceMeanGroupNorm } : {}),
   });
 }
 
@@ -191,15 +208,22 @@ async function measureNetwork(
 ) {
   const { size, latent, repeats } = run.result.sizes;
   const id = (bench: GpuBackend) => `${component}.${size}.${latent}.${dtype}.${bench.name}`;
-  const loaded: { bench: GpuBackend; session: ModelSession; loadMs: number }[] = [];
+  const loaded: {
+    bench: GpuBackend;
+    session: ModelSession;
+    loadMs: number;
+    files: CachedNetwork;
+  }[] = [];
   try {
-    const files = await networkFiles(size, component, run.options.cacheDir, dtype);
     const feeds = networkFeeds(await inputShapes(size, component, latent));
     for (const bench of benches) {
       try {
+        const { cacheDir } = run.options;
+        const rmgn = bench.reduceMeanGroupNorm ?? false;
+        const files = await networkFiles(size, component, cacheDir, dtype, rmgn);
         const loadStart = performance.now();
         const session = await loadNetwork(bench, files);
-        loaded.push({ bench, session, loadMs: performance.now() - loadStart });
+        loaded.push({ bench, session, loadMs: performance.now() - loadStart, files });
       } catch (error) {
         run.skip(id(bench), error);
       }
@@ -216,7 +240,7 @@ async function measureNetwork(
     await timeRepeats(round, { warmup: 2, repeats });
     const label = component === "unet" ? "UNet step, batch 2 (CFG)" : "VAE decode";
     const flops = await networkFlops(size, component, latent);
-    for (const [i, { bench, loadMs }] of loaded.entries()) {
+    for (const [i, { bench, loadMs, files }] of loaded.entries()) {
       run.outputs.set(id(bench), { component, data: last[i]! });
       await run.add(
         {
@@ -408,6 +432,13 @@ async function profileNative(run: GpuRun, dtype: Dtype) {
   }
 }
 
+/** The GroupNorm probe's shape: the UNet's first block at the run's latent size. */
+function groupNormSize(sizes: GpuSizes) {
+  const channels = sizes.size === "sd15" ? 320 : 128;
+  const edge = sizes.size === "sd15" ? sizes.latent : 16;
+  return { dims: [2, channels, edge, edge] as const, groups: 32, repeats: sizes.repeats };
+}
+
 async function webAdapter(): Promise<string> {
   const gpu = (navigator as { gpu?: GPU }).gpu;
   const adapter = await gpu?.requestAdapter().catch(() => null);
@@ -454,6 +485,7 @@ export async function runGpuSuite(options: GpuSuiteOptions): Promise<GpuSuiteRes
     for (const parallel of [false, true]) await measureLoad(run, base, dtypes[0]!, parallel);
     await measureEndToEnd(run, base, dtypes[0]!);
     await profileNative(run, dtypes[0]!);
+    await measureGroupNormForms(run, base, groupNormSize(sizes));
   }
   const budget = options.webBudgetMs ?? Infinity;
   let webBench: GpuBackend | undefined;
@@ -469,6 +501,7 @@ export async function runGpuSuite(options: GpuSuiteOptions): Promise<GpuSuiteRes
       ),
       ["unet", () => measureNetwork(run, [webBench], "unet", dtypes[0]!)],
       ["vae", () => measureNetwork(run, [webBench], "vae_decoder", dtypes[0]!)],
+      ["groupnorm", () => measureGroupNormForms(run, webBench, groupNormSize(sizes))],
       ["load", () => measureLoad(run, webBench, dtypes[0]!, false)],
       ["pipeline", () => measureEndToEnd(run, webBench, dtypes[0]!)],
     ];
