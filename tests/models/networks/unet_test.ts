@@ -56,6 +56,17 @@ Deno.test("buildUnet({ fusedAttention }) matches the golden too, with every atte
   await session.release();
 });
 
+Deno.test("buildUnet({ reduceMeanGroupNorm }) matches the golden too, with no InstanceNormalization", async () => {
+  const build = (config: Record<string, unknown>, weights: WeightSource) =>
+    buildUnet(config, weights, { reduceMeanGroupNorm: true });
+  const ops = build(await referenceConfig("unet"), SHAPE_ONLY).nodes.map((n) => n.opType);
+  assert.equal(ops.filter((op) => op === "InstanceNormalization").length, 0);
+  assert.ok(ops.includes("ReduceMean"));
+  const session = await referenceSession("unet", build);
+  await assertGoldenCases(session);
+  await session.release();
+});
+
 /** Transformer blocks of a UNet config: per cross-attention down/up block and the mid block. */
 function referenceTransformerBlocks(config: Record<string, unknown>): number {
   const layers = Number(config.layers_per_block);
