@@ -129,7 +129,7 @@ export function parseConfig(
   };
 
   const port = int("PORT", 8000, 0, 65535);
-  const models = list("SD_MODELS", ["tiny-sd"]);
+  const models = list("SD_MODELS", ["toy-shapes"]);
   if (models.length === 0) issues.push({ variable: "SD_MODELS", message: "must list a model id" });
   for (const id of models) {
     if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(id)) {

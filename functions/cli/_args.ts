@@ -52,7 +52,7 @@ Options:
   --size <px|WxH>       image size, a multiple of 8 (default: the model's)
   --batch <int>         images to generate (default: 1); files get -1, -2, ... suffixes
   --eta <number>        eta for DDIM-style schedulers
-  --model <id>          model id (default: tiny-sd, built on first use)
+  --model <id>          model id (default: toy-shapes, built on first use)
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
   --quiet               no progress output
@@ -138,7 +138,7 @@ export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
     help,
     prompt: positionals[0] ?? "",
     batchSize: values.batch === undefined ? 1 : integer("batch", values.batch, 1, 16),
-    model: values.model ?? "tiny-sd",
+    model: values.model ?? "toy-shapes",
     devices: devices(values.device ?? "auto"),
     out: values.out ?? "output.png",
     quiet: values.quiet ?? false,

@@ -4,10 +4,10 @@
  * worker that reads the environment.
  *
  * ```sh
- * SD_REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models tiny-sd
+ * SD_REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models toy-shapes
  * ```
  *
- * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `tiny-sd`), `--workers N`
+ * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `toy-shapes`), `--workers N`
  * (`SD_WORKERS`, default 1), `--threads N` (`SD_WORKER_THREADS`, CPU threads per Worker, default the
  * cores divided among the Workers), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda`
  * (`SD_DEVICE`), `--consumer NAME`, `--claim-idle-ms MS`, `--block-ms MS`, `--prefix sd:`.
@@ -54,7 +54,7 @@ const url = env.SD_REDIS_URL ?? env.REDIS_URL;
 if (url === undefined || !/^rediss?:\/\//.test(url)) {
   fail("set SD_REDIS_URL (redis://host:port) to the Redis the API instances use");
 }
-const models = (values.models ?? env.SD_MODELS ?? "tiny-sd").split(",").map((m) => m.trim())
+const models = (values.models ?? env.SD_MODELS ?? "toy-shapes").split(",").map((m) => m.trim())
   .filter((m) => m.length > 0);
 const workers = integer("--workers", values.workers ?? env.SD_WORKERS, 1);
 const threadsText = values.threads ?? env.SD_WORKER_THREADS;

@@ -12,6 +12,7 @@ import type {
   ComponentName,
   ModelFile,
   ModelManifest,
+  ModelVocabulary,
   TensorSpec,
 } from "../../shared/manifest.ts";
 import { describeFile, exists, joinPath, readJsonIfExists } from "./_files.ts";
@@ -32,6 +33,8 @@ export interface BuildManifestOptions {
   defaults?: Partial<ModelManifest["defaults"]>;
   /** @default {the VAE config's `scaling_factor`, else 0.18215} */
   scalingFactor?: number;
+  /** The model's caption vocabulary (recorded as is). */
+  vocabulary?: ModelVocabulary;
   /** sha256 of files already verified (e.g. against the hub's LFS oid), by path: not re-read. */
   hashes?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
@@ -208,6 +211,7 @@ export async function buildManifest(
       ...options.defaults,
     },
     schedulerConfig,
+    ...(options.vocabulary === undefined ? {} : { vocabulary: options.vocabulary }),
   };
   return manifest;
 }

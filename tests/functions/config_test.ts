@@ -4,7 +4,7 @@ import { ConfigError, parseConfig } from "../../functions/config.ts";
 Deno.test("parseConfig() gives documented defaults and a frozen object", () => {
   const config = parseConfig({ HOME: "/home/u" });
   assert.equal(config.port, 8000);
-  assert.deepEqual(config.models, ["tiny-sd"]);
+  assert.deepEqual(config.models, ["toy-shapes"]);
   assert.equal(config.keysPath, "/home/u/.config/sd-edge/keys.json");
   assert.equal(config.redisUrl, undefined);
   assert.equal(config.limits.publishable.maxImages, 1);
