@@ -8,13 +8,8 @@ import assert from "node:assert/strict";
 import { ensureEmbedded, loadModel, toyShapes } from "../../../models/registry/mod.ts";
 import { createBackend } from "../../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../../shared/ort/node.ts";
-import {
-  encodePrompt,
-  type LoadedPipeline,
-  loadPipeline,
-  type PipelineEvent,
-  textToImage,
-} from "../../../shared/pipeline/mod.ts";
+import { encodePrompt, type PipelineEvent, textToImage } from "../../../shared/pipeline/mod.ts";
+import { withCpuPipeline } from "../../_cpu_pipeline.ts";
 import { toyShapesPath } from "../../_fixtures.ts";
 import { type NpyArray, parseNpy } from "../../_npy.ts";
 
@@ -63,23 +58,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
-}
-
-async function withPipeline(run: (pipeline: LoadedPipeline) => Promise<void>): Promise<void> {
-  const backend = await createBackend({ devices: ["cpu"], runtimes: [nodeRuntime()] });
-  try {
-    const pipeline = await loadPipeline(model.manifest, {
-      backend,
-      readFile: (path) => model.readFile(path),
-    });
-    try {
-      await run(pipeline);
-    } finally {
-      await pipeline.dispose();
-    }
-  } finally {
-    await backend.dispose();
-  }
 }
 
 Deno.test("toy-shapes is the default embedded model, with the trained model's sizes in its manifest", async () => {
@@ -154,7 +132,7 @@ function tolerance(c: GoldenCase, name: string): number {
 
 for (const c of index.cases) {
   Deno.test(`toy-shapes reproduces diffusers' pipeline golden '${c.name}' on onnxruntime-node CPU`, async () => {
-    await withPipeline(async (pipeline) => {
+    await withCpuPipeline(model, async (pipeline) => {
       const read = (name: string) => golden(`${c.name}.${name}.npy`);
       const maxLength = pipeline.manifest.tokenizer.maxLength;
       const negative = c.negative_prompt ?? "";
