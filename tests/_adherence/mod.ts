@@ -33,3 +33,9 @@ export {
   scorePicture,
 } from "./score.ts";
 export { shapeGuess } from "./shape_guess.ts";
+export {
+  type AdherenceRun,
+  type AdherenceRunOptions,
+  runAdherence,
+  type ScoredPicture,
+} from "./run.ts";
