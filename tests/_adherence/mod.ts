@@ -39,3 +39,4 @@ export {
   runAdherence,
   type ScoredPicture,
 } from "./run.ts";
+export { pngPicture } from "./png.ts";
