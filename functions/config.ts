@@ -6,6 +6,9 @@
  * @module
  */
 
+import type { GenerationLimits } from "../shared/generation/mod.ts";
+import { DEFAULT_LIMITS, PIPELINE_LIMITS } from "../shared/generation/mod.ts";
+
 /** Token-bucket parameters of one key tier. */
 export interface RateLimitTier {
   /** Bucket capacity: requests that may be made at once. */
@@ -14,15 +17,8 @@ export interface RateLimitTier {
   perMinute: number;
 }
 
-/** Input bounds applied to a request, per key tier. */
-export interface RequestLimits {
-  /** Largest `steps` accepted. */
-  maxSteps: number;
-  /** Largest image width or height in pixels. */
-  maxSize: number;
-  /** Largest number of images per request (`n`, `batch_size × n_iter`). */
-  maxImages: number;
-}
+/** Generation bounds of one key tier (the shared `GenerationLimits`). */
+export type RequestLimits = GenerationLimits;
 
 /** The validated, frozen server configuration. */
 export interface Config {
@@ -106,27 +102,7 @@ export function parseConfig(
   options: ParseConfigOptions = {},
 ): Config {
   const issues: ConfigIssue[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-      issues.push({
-        variable: name,
-        message: `must be an integer in [${min}, ${max}]: current value is '${raw}'`,
-      });
-      return fallback;
-    }
-    return value;
-  };
-  const list = (name: string, fallback: string[]): string[] => {
-    const raw = read(name);
-    return raw === undefined ? fallback : raw.split(",").map((s) => s.trim()).filter(Boolean);
-  };
+  const { read, int, list } = envReader(env, issues);
 
   const port = int("PORT", 8000, 0, 65535);
   const models = list("SD_MODELS", ["toy-shapes"]);
@@ -167,16 +143,7 @@ export function parseConfig(
   const keysPath = read("SD_KEYS_FILE") ?? `${read("XDG_CONFIG_HOME") ?? `${home}/.config`}` +
       "/sd-edge/keys.json";
 
-  const secret: RequestLimits = Object.freeze({
-    maxSteps: int("SD_MAX_STEPS", 150, 1, 1000),
-    maxSize: int("SD_MAX_SIZE", 1024, 64, 4096),
-    maxImages: int("SD_MAX_IMAGES", 4, 1, 64),
-  });
-  const publishable: RequestLimits = Object.freeze({
-    maxSteps: int("SD_PK_MAX_STEPS", Math.min(50, secret.maxSteps), 1, 1000),
-    maxSize: int("SD_PK_MAX_SIZE", Math.min(512, secret.maxSize), 64, 4096),
-    maxImages: int("SD_PK_MAX_IMAGES", 1, 1, 64),
-  });
+  const { secret, publishable } = readLimits(int);
   const config: Config = {
     port,
     hostname: read("SD_HOSTNAME") ?? "0.0.0.0",
@@ -211,6 +178,115 @@ export function parseConfig(
       : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
     clientDist: read("SD_CLIENT_DIST") ?? "client/dist",
     logRequests: read("SD_LOG_REQUESTS") !== "0",
+  };
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze(config);
+}
+
+type IntReader = (name: string, fallback: number, min: number, max: number) => number;
+
+function envReader(env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]) {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      issues.push({
+        variable: name,
+        message: `must be an integer in [${min}, ${max}]: current value is '${raw}'`,
+      });
+      return fallback;
+    }
+    return value;
+  };
+  const list = (name: string, fallback: string[]): string[] => {
+    const raw = read(name);
+    return raw === undefined ? fallback : raw.split(",").map((s) => s.trim()).filter(Boolean);
+  };
+  return { read, int, list };
+}
+
+function readLimits(int: IntReader): { secret: RequestLimits; publishable: RequestLimits } {
+  const top = PIPELINE_LIMITS;
+  const secret: RequestLimits = Object.freeze({
+    maxSteps: int("SD_MAX_STEPS", DEFAULT_LIMITS.maxSteps, 1, top.maxSteps),
+    maxSize: int("SD_MAX_SIZE", DEFAULT_LIMITS.maxSize, 64, 4096),
+    maxImages: int("SD_MAX_IMAGES", DEFAULT_LIMITS.maxImages, 1, top.maxImages),
+    maxGuidance: int("SD_MAX_GUIDANCE", DEFAULT_LIMITS.maxGuidance, 1, top.maxGuidance),
+  });
+  const publishable: RequestLimits = Object.freeze({
+    maxSteps: int("SD_PK_MAX_STEPS", Math.min(50, secret.maxSteps), 1, top.maxSteps),
+    maxSize: int("SD_PK_MAX_SIZE", Math.min(512, secret.maxSize), 64, 4096),
+    maxImages: int("SD_PK_MAX_IMAGES", 1, 1, top.maxImages),
+    maxGuidance: secret.maxGuidance,
+  });
+  return { secret, publishable };
+}
+
+/**
+ * The generation limits of secret keys from `SD_MAX_*`: what the CLI holds itself to (it reads
+ * the same variables as the server, so a command line cannot ask for more than the API allows
+ * unless it says `--no-limits`).
+ *
+ * @throws {ConfigError} listing every invalid variable.
+ *
+ * @example
+ * ```ts
+ * const limits = parseLimits({ SD_MAX_STEPS: "60" });
+ * limits.maxSteps; // 60
+ * ```
+ */
+export function parseLimits(env: Readonly<Record<string, string | undefined>>): RequestLimits {
+  const issues: ConfigIssue[] = [];
+  const { secret } = readLimits(envReader(env, issues).int);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return secret;
+}
+
+/** What a standalone render worker (`deno task worker`) reads from the environment. */
+export interface WorkerConfig {
+  /** `SD_REDIS_URL` (or `REDIS_URL`): the queue the API instances share. */
+  readonly redisUrl: string | undefined;
+  /** `SD_MODELS`: the models this worker renders. */
+  readonly models: readonly string[];
+  /** `SD_WORKERS`: render Workers in this process. */
+  readonly workers: number;
+  /** `SD_WORKER_THREADS`: CPU threads per Worker; the cores divided among them when absent. */
+  readonly workerThreads?: number;
+  /** `SD_MODELS_DIR`. */
+  readonly modelsDir?: string;
+  /** `SD_DEVICE`: `auto`, `cpu` or `cuda`. */
+  readonly device: string;
+}
+
+/**
+ * Parses a render worker's configuration from the environment (its flags override it).
+ *
+ * @throws {ConfigError} listing every invalid variable.
+ *
+ * @example
+ * ```ts
+ * const config = parseWorkerConfig({ SD_REDIS_URL: "redis://127.0.0.1:6379", SD_WORKERS: "2" });
+ * config.workers; // 2
+ * ```
+ */
+export function parseWorkerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
+  const issues: ConfigIssue[] = [];
+  const { read, int, list } = envReader(env, issues);
+  const modelsDir = read("SD_MODELS_DIR");
+  const config: WorkerConfig = {
+    redisUrl: read("SD_REDIS_URL") ?? read("REDIS_URL"),
+    models: Object.freeze(list("SD_MODELS", ["toy-shapes"])),
+    workers: int("SD_WORKERS", 1, 1, 64),
+    ...(read("SD_WORKER_THREADS") === undefined
+      ? {}
+      : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
+    ...(modelsDir === undefined ? {} : { modelsDir }),
+    device: read("SD_DEVICE") ?? "auto",
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze(config);

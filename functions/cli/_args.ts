@@ -1,13 +1,17 @@
 /**
- * Command-line flags of `deno task generate`: parsed with `node:util` `parseArgs`, validated into a
- * frozen options object, every problem reported as a one-line `UsageError` (exit code 2).
+ * Command-line flags of `deno task generate`: parsed with `node:util` `parseArgs` into a frozen
+ * options object holding a `GenerationInit` (ranges are checked when it is resolved against the
+ * model, like on every other surface); every problem is a one-line `UsageError` (exit code 2).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import type { GenerationField, GenerationInit } from "../../shared/generation/mod.ts";
+import { parseSeed } from "../../shared/generation/mod.ts";
 import { DEVICES } from "../../shared/ort/mod.ts";
 import type { Device } from "../../shared/ort/mod.ts";
+import { SCHEDULER_ALIASES } from "../../shared/schedulers/mod.ts";
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -17,62 +21,84 @@ export class UsageError extends Error {
   }
 }
 
-/** The validated options of one `generate` run. */
-export interface GenerateArgs {
+/** The options of one `generate` run: the generation as asked, and how to run it. */
+export interface GenerateCliArgs {
   help: boolean;
-  prompt: string;
-  negativePrompt?: string;
-  seed?: bigint;
-  steps?: number;
-  guidanceScale?: number;
-  width?: number;
-  height?: number;
-  batchSize: number;
-  scheduler?: string;
-  eta?: number;
-  model: string;
+  /** What to generate; absent fields take the model's defaults when resolved. */
+  params: GenerationInit & { model: string };
   /** Devices in preference order. */
   devices: Device[];
   out: string;
   quiet: boolean;
+  /** `--no-limits`: check against what the pipeline can run, not `SD_MAX_*`. */
+  noLimits: boolean;
 }
 
-/** The usage text of `--help`. */
-export const USAGE = `Generate an image from a prompt with Stable Diffusion.
+/** The flag of each generation field, for errors found when resolving. */
+export const FLAGS: Readonly<Record<GenerationField, string>> = {
+  model: "--model",
+  prompt: "<prompt>",
+  negativePrompt: "--negative",
+  seed: "--seed",
+  steps: "--steps",
+  guidanceScale: "--guidance",
+  scheduler: "--scheduler",
+  width: "--size",
+  height: "--size",
+  batchSize: "--batch",
+  eta: "--eta",
+};
 
-Usage: deno task generate "<prompt>" [options]
+/** The usage text of `--help`; the scheduler list comes from the scheduler registry. */
+export function usage(): string {
+  const aliases = SCHEDULER_ALIASES.map((s) => `${s.alias} (${s.a1111})`);
+  const lines = [""];
+  for (const alias of aliases) {
+    const line = lines.at(-1)!;
+    if (line.length + alias.length > 54) lines.push("");
+    lines[lines.length - 1] += `${lines.at(-1) === "" ? "" : ", "}${alias}`;
+  }
+  const schedulers = lines.join(",\n                        ");
+  return `Generate an image from a prompt with Stable Diffusion.
+
+Usage: npx -y deno@2.9.6 task generate "<prompt>" [options]
 
 Options:
   --negative <text>     negative prompt (default: "")
   --seed <int>          seed in [0, 2^64); random when absent, always printed
-  --steps <int>         denoising steps (default: the model's)
-  --scheduler <name>    ddim, pndm, plms, lms, euler, euler_a, heun, dpmpp_2m,
-                        dpmpp_2m_karras, unipc, lcm, or a diffusers class name
+  --steps <int>         denoising steps (default: the model's; at most SD_MAX_STEPS)
+  --scheduler <name>    ${schedulers},
+                        or a diffusers class name
   --guidance <number>   classifier-free guidance scale (default: the model's)
-  --size <px|WxH>       image size, a multiple of 8 (default: the model's)
-  --batch <int>         images to generate (default: 1); files get -1, -2, ... suffixes
+  --size <px|WxH>       image size, a multiple of 8 (default: the model's; at most SD_MAX_SIZE)
+  --batch <int>         images to generate (default: 1; at most SD_MAX_IMAGES); files get
+                        -1, -2, ... suffixes
   --eta <number>        eta for DDIM-style schedulers
   --model <id>          model id (default: toy-shapes, built on first use)
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
+  --no-limits           allow more than the server's SD_MAX_* limits (up to what the pipeline
+                        runs: 1000 steps, 8192 px, 64 images, guidance 100)
   --quiet               no progress output
   -h, --help            show this help
 
 Example:
-  deno task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a --out cat.png`;
+  npx -y deno@2.9.6 task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a \\
+    --out cat.png`;
+}
 
-function integer(flag: string, text: string, min: number, max: number): number {
+function integer(flag: string, text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${flag} must be an integer in [${min}, ${max}]: got '${text}'`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`--${flag} must be an integer: got '${text}'`);
   }
   return value;
 }
 
-function decimal(flag: string, text: string, min: number, max: number): number {
+function decimal(flag: string, text: string): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError(`--${flag} must be a number in [${min}, ${max}]: got '${text}'`);
+  if (text.trim() === "" || !Number.isFinite(value)) {
+    throw new UsageError(`--${flag} must be a number: got '${text}'`);
   }
   return value;
 }
@@ -80,12 +106,8 @@ function decimal(flag: string, text: string, min: number, max: number): number {
 function size(text: string): { width: number; height: number } {
   const match = /^(\d+)(?:x(\d+))?$/i.exec(text.trim());
   if (!match) throw new UsageError(`--size must be <px> or <width>x<height>: got '${text}'`);
-  const width = integer("size", match[1]!, 8, 4096);
-  const height = match[2] === undefined ? width : integer("size", match[2], 8, 4096);
-  if (width % 8 !== 0 || height % 8 !== 0) {
-    throw new UsageError(`--size must be a multiple of 8: got '${text}'`);
-  }
-  return { width, height };
+  const width = integer("size", match[1]!);
+  return { width, height: match[2] === undefined ? width : integer("size", match[2]) };
 }
 
 function devices(text: string): Device[] {
@@ -97,7 +119,7 @@ function devices(text: string): Device[] {
 }
 
 /** Parses the command line; throws {@linkcode UsageError} for anything invalid. */
-export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
+export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -116,6 +138,7 @@ export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
         model: { type: "string" },
         device: { type: "string" },
         out: { type: "string" },
+        "no-limits": { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -130,35 +153,38 @@ export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
   if (!help && positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
-        ? 'a prompt is required: deno task generate "a photo of a cat" (see --help)'
+        ? 'a prompt is required: npx -y deno@2.9.6 task generate "a photo of a cat" (see --help)'
         : `expected one prompt, got ${positionals.length} arguments: quote the prompt`,
     );
   }
-  const result: GenerateArgs = {
-    help,
-    prompt: positionals[0] ?? "",
-    batchSize: values.batch === undefined ? 1 : integer("batch", values.batch, 1, 16),
-    model: values.model ?? "toy-shapes",
-    devices: devices(values.device ?? "auto"),
-    out: values.out ?? "output.png",
-    quiet: values.quiet ?? false,
-  };
-  if (!result.out.toLowerCase().endsWith(".png")) {
-    throw new UsageError(`--out must name a .png file: got '${result.out}'`);
+  const out = values.out ?? "output.png";
+  if (!out.toLowerCase().endsWith(".png")) {
+    throw new UsageError(`--out must name a .png file: got '${out}'`);
   }
-  if (values.negative !== undefined) result.negativePrompt = values.negative;
+  const params: GenerateCliArgs["params"] = {
+    prompt: positionals[0] ?? "",
+    model: values.model ?? "toy-shapes",
+  };
+  if (values.negative !== undefined) params.negativePrompt = values.negative;
   if (values.seed !== undefined) {
-    if (!/^\d+$/.test(values.seed) || BigInt(values.seed) >= 1n << 64n) {
+    try {
+      params.seed = parseSeed(values.seed);
+    } catch {
       throw new UsageError(`--seed must be an integer in [0, 2^64): got '${values.seed}'`);
     }
-    result.seed = BigInt(values.seed);
   }
-  if (values.steps !== undefined) result.steps = integer("steps", values.steps, 1, 1000);
-  if (values.guidance !== undefined) {
-    result.guidanceScale = decimal("guidance", values.guidance, 0, 100);
-  }
-  if (values.eta !== undefined) result.eta = decimal("eta", values.eta, 0, 1);
-  if (values.size !== undefined) Object.assign(result, size(values.size));
-  if (values.scheduler !== undefined) result.scheduler = values.scheduler;
-  return Object.freeze(result);
+  if (values.steps !== undefined) params.steps = integer("steps", values.steps);
+  if (values.guidance !== undefined) params.guidanceScale = decimal("guidance", values.guidance);
+  if (values.eta !== undefined) params.eta = decimal("eta", values.eta);
+  if (values.size !== undefined) Object.assign(params, size(values.size));
+  if (values.batch !== undefined) params.batchSize = integer("batch", values.batch);
+  if (values.scheduler !== undefined) params.scheduler = values.scheduler;
+  return Object.freeze({
+    help,
+    params: Object.freeze(params),
+    devices: devices(values.device ?? "auto"),
+    out,
+    quiet: values.quiet ?? false,
+    noLimits: values["no-limits"] ?? false,
+  });
 }

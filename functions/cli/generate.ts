@@ -7,12 +7,21 @@
  */
 
 import { loadModel } from "../../models/mod.ts";
-import { encodePng, formatParameters } from "../../shared/image/mod.ts";
+import {
+  DEFAULT_LIMITS,
+  GenerationError,
+  type GenerationField,
+  type GenerationLimits,
+  type GenerationParams,
+  PIPELINE_LIMITS,
+  resolveGeneration,
+  toPng,
+} from "../../shared/generation/mod.ts";
 import { createBackend, webRuntime } from "../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
 import { generate, loadPipeline, type PipelineEvent } from "../../shared/pipeline/mod.ts";
-import { schedulerNames } from "../../shared/schedulers/mod.ts";
-import { type GenerateArgs, parseGenerateArgs, USAGE, UsageError } from "./_args.ts";
+import { parseLimits } from "../config.ts";
+import { FLAGS, type GenerateCliArgs, parseGenerateArgs, usage, UsageError } from "./_args.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { outputPaths } from "./_output.ts";
 
@@ -25,29 +34,46 @@ export interface GenerateCliIo {
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
   /** Model cache directory (`SD_MODELS_DIR`), read once at the entry point. */
   modelsDir?: string;
+  /** The server's generation limits (`SD_MAX_*`), read once at the entry point. @default {DEFAULT_LIMITS} */
+  limits?: GenerationLimits;
   signal?: AbortSignal;
 }
 
-function checkScheduler(args: GenerateArgs): void {
-  if (args.scheduler === undefined) return;
-  const known = schedulerNames();
-  if (!known.includes(args.scheduler)) {
-    throw new UsageError(
-      `--scheduler '${args.scheduler}' is unknown: expected one of ${known.join(", ")}`,
-    );
-  }
-}
+/** The limit each field is held to. */
+const LIMIT_OF: Partial<Record<GenerationField, keyof GenerationLimits>> = {
+  steps: "maxSteps",
+  width: "maxSize",
+  height: "maxSize",
+  batchSize: "maxImages",
+  guidanceScale: "maxGuidance",
+};
 
-async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
+async function run(args: GenerateCliArgs, io: GenerateCliIo): Promise<void> {
   const signal = io.signal;
   const report = args.quiet
     ? () => {}
     : createProgressReporter({ write: io.stderr, terminal: io.stderrIsTerminal });
   const onProgress = (event: PipelineEvent) => report(event);
-  const model = await loadModel(args.model, {
+  const model = await loadModel(args.params.model, {
     ...(io.modelsDir !== undefined ? { cacheDir: io.modelsDir } : {}),
     ...(signal ? { signal } : {}),
   });
+  const limits = args.noLimits ? PIPELINE_LIMITS : io.limits ?? DEFAULT_LIMITS;
+  let params: GenerationParams;
+  try {
+    params = resolveGeneration(args.params, model.manifest, limits);
+  } catch (error) {
+    if (!(error instanceof GenerationError)) throw error;
+    const size = error.field === "width" || error.field === "height";
+    const value = size ? `${args.params.width}x${args.params.height}` : String(error.value);
+    const limit = LIMIT_OF[error.field];
+    const over = !args.noLimits && limit !== undefined && typeof error.value === "number" &&
+      error.value > limits[limit] && error.value <= PIPELINE_LIMITS[limit];
+    throw new UsageError(
+      `${FLAGS[error.field]} ${error.expectation}: got '${value}'` +
+        (over ? " (SD_MAX_* limits; --no-limits allows more)" : ""),
+    );
+  }
   const backend = await createBackend({
     devices: args.devices,
     runtimes: [webRuntime(), nodeRuntime()],
@@ -60,35 +86,14 @@ async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
       ...(signal ? { signal } : {}),
     });
     try {
-      const result = await generate(pipeline, {
-        prompt: args.prompt,
-        batchSize: args.batchSize,
-        ...(args.negativePrompt !== undefined ? { negativePrompt: args.negativePrompt } : {}),
-        ...(args.seed !== undefined ? { seed: args.seed } : {}),
-        ...(args.steps !== undefined ? { steps: args.steps } : {}),
-        ...(args.guidanceScale !== undefined ? { guidanceScale: args.guidanceScale } : {}),
-        ...(args.width !== undefined ? { width: args.width, height: args.height! } : {}),
-        ...(args.scheduler !== undefined ? { scheduler: args.scheduler } : {}),
-        ...(args.eta !== undefined ? { eta: args.eta } : {}),
-      }, { onProgress, ...(signal ? { signal } : {}) });
-      const p = result.parameters;
-      const parameters = formatParameters({
-        prompt: p.prompt,
-        negativePrompt: p.negativePrompt,
-        steps: p.steps,
-        scheduler: p.scheduler,
-        cfgScale: p.guidanceScale,
-        seed: p.seed,
-        width: p.width,
-        height: p.height,
-        model: p.model,
-        ...(p.eta !== undefined ? { eta: p.eta } : {}),
+      const result = await generate(pipeline, params, {
+        limits,
+        onProgress,
+        ...(signal ? { signal } : {}),
       });
+      const p = result.parameters;
       const paths = outputPaths(args.out, result.images.length);
-      for (const [i, image] of result.images.entries()) {
-        const png = encodePng(image.rgba, { width: image.width, height: image.height, parameters });
-        await io.writeFile(paths[i]!, png);
-      }
+      for (const [i, png] of toPng(result).entries()) await io.writeFile(paths[i]!, png);
       const seconds = (result.timings.totalMs / 1000).toFixed(2);
       io.stdout(
         `wrote ${paths.join(", ")} (${p.width}x${p.height}, seed ${p.seed}, ${p.scheduler}, ` +
@@ -115,10 +120,9 @@ export async function main(args: readonly string[], io: GenerateCliIo): Promise<
   try {
     const parsed = parseGenerateArgs(args);
     if (parsed.help) {
-      io.stdout(`${USAGE}\n`);
+      io.stdout(`${usage()}\n`);
       return 0;
     }
-    checkScheduler(parsed);
     await run(parsed, io);
     return 0;
   } catch (error) {
@@ -133,6 +137,15 @@ export async function main(args: readonly string[], io: GenerateCliIo): Promise<
 }
 
 if (import.meta.main) {
+  let limits: GenerationLimits;
+  try {
+    limits = parseLimits(Deno.env.toObject());
+  } catch (error) {
+    console.error(
+      `error: ${error instanceof Error ? error.message.replace(/\n\s*/g, " ") : error}`,
+    );
+    Deno.exit(2);
+  }
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", interrupt);
@@ -143,6 +156,7 @@ if (import.meta.main) {
     stderrIsTerminal: Deno.stderr.isTerminal(),
     writeFile: (path, bytes) => Deno.writeFile(path, bytes),
     signal: controller.signal,
+    limits,
     ...(Deno.env.get("SD_MODELS_DIR") ? { modelsDir: Deno.env.get("SD_MODELS_DIR")! } : {}),
   });
   Deno.removeSignalListener("SIGINT", interrupt);

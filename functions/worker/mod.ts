@@ -9,11 +9,11 @@
 export {
   type ClaimedJob,
   type ClaimOptions,
-  type GenerationRequest,
   isTerminal,
   type Job,
   type JobEvent,
   type JobQueue,
+  type JobRequest,
   type JobSource,
   type JobStatus,
   type JobWatchOptions,
@@ -22,10 +22,10 @@ export {
 export { JobCancelledError, QueueFullError } from "./errors.ts";
 export {
   createInProcessQueue,
-  type InProcessQueue,
+  InProcessQueue,
   type InProcessQueueOptions,
 } from "./in_process_queue.ts";
-export { createRedisQueue, type RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
+export { createRedisQueue, RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
 export {
   type RenderDevice,
   type RenderPool,

@@ -1,57 +1,41 @@
 /**
- * Prompt in, images out, on a loaded pipeline: fills the request from the manifest's defaults,
- * encodes the prompts and runs `textToImage`. What the CLI and the render worker call.
+ * Prompt in, images out, on a loaded pipeline: resolves the generation against the manifest
+ * (`resolveGeneration`), encodes the prompts and runs `textToImage`. What the CLI and the render
+ * worker call.
  *
  * @module
  */
 
+import {
+  type GenerationInit,
+  type GenerationLimits,
+  type GenerationParams,
+  PIPELINE_LIMITS,
+  resolveGeneration,
+} from "../generation/mod.ts";
 import { encodePrompt } from "./encode_prompt.ts";
 import type { LoadedPipeline } from "./load.ts";
 import { textToImage } from "./text_to_image.ts";
 import type { TextToImageOptions, TextToImageResult } from "./types.ts";
 
-/** A prompt-level request; absent fields take the model manifest's defaults. */
-export interface GenerateRequest {
-  prompt: string;
-  /** @default {""} */
-  negativePrompt?: string;
-  steps?: number;
-  guidanceScale?: number;
-  seed?: number | bigint;
-  width?: number;
-  height?: number;
-  /** @default {1} */
-  batchSize?: number;
-  /** Scheduler class name or alias. */
-  scheduler?: string;
-  eta?: number;
-}
+/** Options of {@linkcode generate}: `textToImage`'s hooks and the limits to check against. */
+export type GenerateOptions =
+  & Omit<TextToImageOptions, "unet" | "vaeDecoder" | "scalingFactor">
+  & {
+    /** @default {PIPELINE_LIMITS} (a surface resolves against its own limits first) */
+    limits?: GenerationLimits;
+  };
 
-/** The request as it ran, seed resolved: what goes into a PNG's parameters. */
-export interface GenerateParameters {
-  model: string;
-  prompt: string;
-  negativePrompt: string;
-  steps: number;
-  guidanceScale: number;
-  seed: bigint;
-  width: number;
-  height: number;
-  batchSize: number;
-  scheduler: string;
-  eta?: number;
-}
-
-/** Options of {@linkcode generate}: `textToImage`'s hooks. */
-export type GenerateOptions = Omit<TextToImageOptions, "unet" | "vaeDecoder" | "scalingFactor">;
-
-/** `textToImage`'s result plus the resolved parameters. */
+/** `textToImage`'s result plus the parameters that ran (seed resolved). */
 export interface GenerateResult extends TextToImageResult {
-  parameters: GenerateParameters;
+  parameters: GenerationParams;
 }
 
 /**
- * Generates images for a prompt with a loaded pipeline.
+ * Generates images for a prompt with a loaded pipeline; absent fields take the manifest's
+ * defaults.
+ *
+ * @throws {GenerationError} for a parameter out of range.
  *
  * @example A seeded 25-step image
  * ```ts ignore
@@ -61,56 +45,28 @@ export interface GenerateResult extends TextToImageResult {
  */
 export async function generate(
   pipeline: LoadedPipeline,
-  request: GenerateRequest,
+  init: GenerationInit,
   options: GenerateOptions = {},
 ): Promise<GenerateResult> {
   const { manifest } = pipeline;
-  const defaults = manifest.defaults;
-  const negativePrompt = request.negativePrompt ?? "";
+  const { limits = PIPELINE_LIMITS, ...hooks } = options;
+  const parameters = resolveGeneration(init, manifest, limits);
   const embeddings = await encodePrompt(pipeline, {
-    prompt: request.prompt,
-    negativePrompt,
+    prompt: parameters.prompt,
+    negativePrompt: parameters.negativePrompt,
     maxLength: manifest.tokenizer.maxLength,
   });
-  options.signal?.throwIfAborted();
-  const scheduler = request.scheduler ?? defaults.scheduler;
-  const steps = request.steps ?? defaults.steps;
-  const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
-  const width = request.width ?? defaults.width;
-  const height = request.height ?? defaults.height;
-  const batchSize = request.batchSize ?? 1;
+  hooks.signal?.throwIfAborted();
   const result = await textToImage({
+    ...parameters,
     embeddings,
-    scheduler,
     schedulerConfig: manifest.schedulerConfig,
-    steps,
-    guidanceScale,
-    width,
-    height,
-    batchSize,
-    ...(request.seed !== undefined ? { seed: request.seed } : {}),
-    ...(request.eta !== undefined ? { eta: request.eta } : {}),
   }, {
-    ...options,
+    ...hooks,
     unet: pipeline.unet,
     vaeDecoder: pipeline.vaeDecoder,
     scalingFactor: manifest.scalingFactor,
     vaeScaleFactor: manifest.vaeScaleFactor,
   });
-  return {
-    ...result,
-    parameters: {
-      model: manifest.id,
-      prompt: request.prompt,
-      negativePrompt,
-      steps,
-      guidanceScale,
-      seed: result.seed,
-      width,
-      height,
-      batchSize,
-      scheduler,
-      ...(request.eta !== undefined ? { eta: request.eta } : {}),
-    },
-  };
+  return { ...result, parameters };
 }

@@ -23,10 +23,4 @@ export {
 } from "./encode_prompt.ts";
 export { textToImage } from "./text_to_image.ts";
 export { type LoadedPipeline, loadPipeline, type LoadPipelineOptions } from "./load.ts";
-export {
-  generate,
-  type GenerateOptions,
-  type GenerateParameters,
-  type GenerateRequest,
-  type GenerateResult,
-} from "./generate.ts";
+export { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";

@@ -8,7 +8,8 @@
  */
 
 import { createScheduler } from "../schedulers/mod.ts";
-import { createGenerator, randomSeed } from "../rng/mod.ts";
+import { createGenerator } from "../rng/mod.ts";
+import { parseSeed, randomSeed } from "../generation/mod.ts";
 import type {
   GeneratedImage,
   PipelineEvent,
@@ -19,7 +20,7 @@ import type {
 import { concatRows, repeatRows } from "./_batch.ts";
 import { prepareUnet } from "./_unet.ts";
 import { decodeLatents } from "./_decode.ts";
-import { applyGuidance, resolveSeed, validateRequest } from "./_request.ts";
+import { applyGuidance, validateRequest } from "./_request.ts";
 
 /**
  * Generates images from prompt embeddings.
@@ -27,7 +28,7 @@ import { applyGuidance, resolveSeed, validateRequest } from "./_request.ts";
  * Guidance is diffusers' `uncond + scale · (cond − uncond)`; with a dynamic UNet batch the
  * unconditional and conditional rows go through one run, with a fixed batch through separate runs,
  * and a scale ≤ 1 skips the unconditional rows. Events arrive in order: `start`, one `step` per
- * scheduler timestep, `decode`, `done`.
+ * requested step (whatever extra UNet calls the scheduler makes), `decode`, `done`.
  *
  * @throws {DOMException | unknown} the signal's reason when aborted (within one step).
  * @throws {RangeError | TypeError} for an invalid request.
@@ -53,8 +54,8 @@ export async function textToImage(
   signal?.throwIfAborted();
   const emit = (event: PipelineEvent) => onProgress?.(event);
 
-  const seed = resolveSeed(request.seed, randomSeed);
-  const generator = createGenerator(seed);
+  const seed = request.seed === undefined ? randomSeed() : parseSeed(request.seed);
+  const generator = createGenerator(BigInt(seed));
   const scheduler = createScheduler(request.scheduler, request.schedulerConfig);
   scheduler.setTimesteps(request.steps);
   const timesteps = [...scheduler.timesteps];
@@ -70,7 +71,8 @@ export async function textToImage(
   let latents = generator.randn(shape);
   const sigma = scheduler.initNoiseSigma;
   if (sigma !== 1) latents = latents.map((v) => v * sigma);
-  emit({ type: "start", seed, total: timesteps.length, latents });
+  const total = request.steps;
+  emit({ type: "start", seed, total, latents });
 
   const { cond, uncond } = request.embeddings;
   const embeddings = guided
@@ -84,6 +86,10 @@ export async function textToImage(
     keepOnDevice: options.keepEmbeddingsOnDevice ?? true,
   });
   let schedulerMs = 0;
+  let reported = 0;
+  const unetCalls = options.returnSamples
+    ? { timesteps: [] as number[], latents: [] as Float32Array[] }
+    : undefined;
   const denoiseStart = performance.now();
   try {
     for (const [i, timestep] of timesteps.entries()) {
@@ -103,7 +109,15 @@ export async function textToImage(
         ...(request.eta !== undefined ? { eta: request.eta } : {}),
       }).prevSample;
       schedulerMs += performance.now() - mark;
-      emit({ type: "step", step: i + 1, total: timesteps.length, timestep, latents });
+      unetCalls?.timesteps.push(timestep);
+      unetCalls?.latents.push(latents);
+      // User-facing steps: call i of n finishes step ⌊(i + 1) · steps / n⌋ (n ≥ steps, so each
+      // step is reported exactly once, the last with the last call).
+      const step = Math.floor(((i + 1) * total) / timesteps.length);
+      if (step > reported) {
+        reported = step;
+        emit({ type: "step", step, total, timestep, latents });
+      }
     }
   } finally {
     unet.dispose();
@@ -148,6 +162,7 @@ export async function textToImage(
     seed,
     latents,
     timings,
+    ...(unetCalls ? { unetCalls } : {}),
     ...(nsfwContentDetected ? { nsfwContentDetected } : {}),
   };
 }
