@@ -107,7 +107,7 @@ export function parseConfig(
   const { read, int, list } = envReader(env, issues);
 
   const port = int("PORT", 8000, 0, 65535);
-  const models = list("SD_MODELS", ["tiny-sd"]);
+  const models = list("SD_MODELS", ["toy-shapes"]);
   if (models.length === 0) issues.push({ variable: "SD_MODELS", message: "must list a model id" });
   for (const id of models) {
     if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(id)) {
@@ -287,7 +287,7 @@ export function parseWorkerConfig(env: Readonly<Record<string, string | undefine
   const modelsDir = read("SD_MODELS_DIR");
   const config: WorkerConfig = {
     redisUrl: read("SD_REDIS_URL") ?? read("REDIS_URL"),
-    models: Object.freeze(list("SD_MODELS", ["tiny-sd"])),
+    models: Object.freeze(list("SD_MODELS", ["toy-shapes"])),
     workers: int("SD_WORKERS", 1, 1, 64),
     ...(read("SD_WORKER_THREADS") === undefined
       ? {}

@@ -62,6 +62,19 @@ export interface TokenizerManifest {
 /** Precision variants an export may ship its networks in. */
 export type ModelVariant = "fp32" | "fp16";
 
+/**
+ * What a model was trained to draw, for models with a closed caption vocabulary (the embedded
+ * `toy-shapes`): UIs offer `examples` as prompts and can build more from `words`.
+ */
+export interface ModelVocabulary {
+  /** The caption grammar in one line. */
+  grammar: string;
+  /** Word classes of the grammar, e.g. `colours`, `shapes`. */
+  words: Record<string, string[]>;
+  /** Prompts the model draws well; the first is the suggested default. */
+  examples: string[];
+}
+
 /** The manifest of one servable model. */
 export interface ModelManifest {
   /** Registry id, e.g. `tiny-sd`. */
@@ -108,4 +121,6 @@ export interface ModelManifest {
   };
   /** The diffusers `scheduler_config.json` object, snake_case keys as shipped. */
   schedulerConfig: Record<string, unknown>;
+  /** The caption vocabulary, when the model only knows a closed one. */
+  vocabulary?: ModelVocabulary;
 }

@@ -3,7 +3,7 @@
  *
  * ```html
  * <script src="https://sd.example.com/embed.js" data-key="pk_..." async></script>
- * <sd-image prompt="a lighthouse at dawn" seed="42" width="512" height="512"></sd-image>
+ * <sd-image prompt="a red circle on a blue background" seed="42" width="64" height="64"></sd-image>
  * ```
  *
  * It stays tiny: the SDK (`/sdk.js`), the render worker and onnxruntime-web load lazily from the

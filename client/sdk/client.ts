@@ -286,7 +286,7 @@ export class SdClient implements Client {
  * ```ts ignore
  * const client = createClient({ baseUrl: "https://sd.example.com", key: "pk_..." });
  * const { blob, device, seed } = await client.generate(
- *   { prompt: "a lighthouse at dawn", steps: 20, seed: 42 },
+ *   { prompt: "a red circle on a blue background", steps: 25, seed: 42 },
  *   { onProgress: (e) => e.type === "step" && console.log(`${e.step}/${e.total}`) },
  * );
  * document.querySelector("img")!.src = URL.createObjectURL(blob);

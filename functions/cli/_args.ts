@@ -75,7 +75,7 @@ Options:
   --batch <int>         images to generate (default: 1; at most SD_MAX_IMAGES); files get
                         -1, -2, ... suffixes
   --eta <number>        eta for DDIM-style schedulers
-  --model <id>          model id (default: tiny-sd, built on first use)
+  --model <id>          model id (default: toy-shapes, built on first use)
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
   --no-limits           allow more than the server's SD_MAX_* limits (up to what the pipeline
@@ -164,7 +164,7 @@ export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   }
   const params: GenerateCliArgs["params"] = {
     prompt: positionals[0] ?? "",
-    model: values.model ?? "tiny-sd",
+    model: values.model ?? "toy-shapes",
   };
   if (values.negative !== undefined) params.negativePrompt = values.negative;
   if (values.seed !== undefined) {

@@ -1,6 +1,6 @@
 /**
  * `deno task start`: the whole system in one process on the configured models (the embedded
- * `tiny-sd` by default): the edge app on `PORT` plus `SD_WORKERS` in-process render workers.
+ * `toy-shapes` by default): the edge app on `PORT` plus `SD_WORKERS` in-process render workers.
  * On first run it creates a development secret key and a publishable key for
  * `http://localhost:<port>` and prints them with the URL; later runs print a demo page link with
  * a short-lived token (keys are stored hashed, so they cannot be shown again).

@@ -13,6 +13,7 @@ import type {
   ModelFile,
   ModelManifest,
   ModelVariant,
+  ModelVocabulary,
   TensorSpec,
 } from "../../shared/manifest.ts";
 import { graphCandidates, MODEL_VARIANTS } from "./variants.ts";
@@ -40,6 +41,8 @@ export interface BuildManifestOptions {
    * are listed under `variants`. @default {"fp32", the export's default files}
    */
   variant?: ModelVariant;
+  /** The model's caption vocabulary (recorded as is). */
+  vocabulary?: ModelVocabulary;
   /** sha256 of files already verified (e.g. against the hub's LFS oid), by path: not re-read. */
   hashes?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
@@ -273,6 +276,7 @@ export async function buildManifest(
       ...options.defaults,
     },
     schedulerConfig,
+    ...(options.vocabulary === undefined ? {} : { vocabulary: options.vocabulary }),
   };
   return manifest;
 }

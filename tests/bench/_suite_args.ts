@@ -16,6 +16,7 @@ export const SECTIONS = [
   "tokenizer",
   "networks",
   "pipeline",
+  "adherence",
   "edge",
   "bundles",
   "worker",

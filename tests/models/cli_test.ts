@@ -49,7 +49,11 @@ Deno.test("models CLI answers every bad input with one line on stderr and exit c
     [["list", "--colour"], {}, /Unknown option '--colour' for 'list'/],
     [["build"], {}, /'build' needs <id>/],
     [["build", "tiny-sd", "extra"], {}, /'build' takes 1 argument\(s\), got 'tiny-sd extra'/],
-    [["build", "sd-xl"], {}, /Cannot build 'sd-xl': embedded models are tiny-sd, tiny-sd-f16\n/],
+    [
+      ["build", "sd-xl"],
+      {},
+      /Cannot build 'sd-xl': embedded models are toy-shapes, tiny-sd, tiny-sd-f16\n/,
+    ],
     [["pull", "not a repo"], {}, /Cannot parse model reference 'not a repo'/],
     [["pull", "org/name@"], {}, /the revision is empty or unsafe/],
     [["pull", "org/name", "--retries", "many"], {}, /'--retries' must be an integer in \[0, 99\]/],
@@ -84,6 +88,7 @@ Deno.test("models CLI builds, lists and verifies tiny-sd", async () => {
   const listed = await run(["list", "--cache-dir", cacheDir]);
   assert.match(listed.stdout, /^tiny-sd {2}embedded {2}sd1 {2}64x64 /m);
   assert.match(listed.stdout, /^tiny-sd-f16 {2}embedded {2}\(built on first use\)$/m);
+  assert.match(listed.stdout, /^toy-shapes {2}embedded {2}\(built on first use\)$/m);
   const verify = await run(["verify", "tiny-sd", "--cache-dir", cacheDir]);
   assert.equal(verify.code, 0);
   assert.match(verify.stdout, /tiny-sd: all 6 files ok\n$/);
