@@ -11,4 +11,6 @@ export {
   type ParsedParameters,
   parseParameters,
 } from "./parameters.ts";
+export { checkPixelImage, imageToTensor, maskToTensor, type PixelImage } from "./pixels.ts";
+export { fitImage, RESIZE_MODES, resizeImage, type ResizeMode } from "./resize.ts";
 export { encodePng, type EncodePngOptions, readPngParameters } from "./png.ts";

@@ -22,8 +22,15 @@ export {
   type PromptEncoderModels,
 } from "./encode_prompt.ts";
 export { textToImage } from "./text_to_image.ts";
+export {
+  imageToImage,
+  type ImageToImageOptions,
+  type ImageToImageRequest,
+} from "./image_to_image.ts";
+export { inpaint, type InpaintRequest } from "./inpaint.ts";
 export { type LoadedPipeline, loadPipeline, type LoadPipelineOptions } from "./load.ts";
 export {
+  DEFAULT_STRENGTH,
   generate,
   type GenerateOptions,
   type GenerateParameters,
