@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { DEVICES } from "../../shared/ort/mod.ts";
 import type { Device } from "../../shared/ort/mod.ts";
+import { RESIZE_MODES, type ResizeMode } from "../../shared/image/mod.ts";
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -31,6 +32,13 @@ export interface GenerateArgs {
   scheduler?: string;
   eta?: number;
   model: string;
+  /** Init image file (image to image, inpainting). */
+  initImage?: string;
+  /** Mask file (inpainting; white repaints). */
+  mask?: string;
+  /** Image-to-image strength in (0, 1]. */
+  strength?: number;
+  resizeMode?: ResizeMode;
   /** Devices in preference order. */
   devices: Device[];
   out: string;
@@ -52,14 +60,23 @@ Options:
   --size <px|WxH>       image size, a multiple of 8 (default: the model's)
   --batch <int>         images to generate (default: 1); files get -1, -2, ... suffixes
   --eta <number>        eta for DDIM-style schedulers
+  --init-image <file>   image to image: start from this PNG or JPEG
+  --strength <number>   how much to change the init image, in (0, 1] (default: 0.8,
+                        1 with --mask)
+  --mask <file>         inpainting: repaint where this PNG/JPEG is white (same size as
+                        the init image)
+  --resize-mode <mode>  fit the init image to --size: resize (stretch), crop (cover and
+                        cut the centre) or fill (fit and repeat the edges); default resize;
+                        without --size the init image's size (rounded down to 8) is used
   --model <id>          model id (default: tiny-sd, built on first use)
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
   --quiet               no progress output
   -h, --help            show this help
 
-Example:
-  deno task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a --out cat.png`;
+Examples:
+  deno task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a --out cat.png
+  deno task generate "a watercolor" --init-image in.png --strength 0.6 --out out.png`;
 
 function integer(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
@@ -96,6 +113,40 @@ function devices(text: string): Device[] {
   return [text as Device];
 }
 
+function initImageArgs(
+  values: Record<string, string | boolean | undefined>,
+): Partial<GenerateArgs> {
+  const text = (name: string) => values[name] as string | undefined;
+  const out: Partial<GenerateArgs> = {};
+  const initImage = text("init-image");
+  for (const flag of ["mask", "strength", "resize-mode"]) {
+    if (text(flag) !== undefined && initImage === undefined) {
+      throw new UsageError(`--${flag} needs --init-image`);
+    }
+  }
+  if (initImage === undefined) return out;
+  out.initImage = initImage;
+  if (text("mask") !== undefined) out.mask = text("mask")!;
+  const strength = text("strength");
+  if (strength !== undefined) {
+    const value = Number(strength);
+    if (strength.trim() === "" || !(value > 0 && value <= 1)) {
+      throw new UsageError(`--strength must be a number in (0, 1]: got '${strength}'`);
+    }
+    out.strength = value;
+  }
+  const mode = text("resize-mode");
+  if (mode !== undefined) {
+    if (!(RESIZE_MODES as readonly string[]).includes(mode)) {
+      throw new UsageError(
+        `--resize-mode must be one of ${RESIZE_MODES.join(", ")}: got '${mode}'`,
+      );
+    }
+    out.resizeMode = mode as ResizeMode;
+  }
+  return out;
+}
+
 /** Parses the command line; throws {@linkcode UsageError} for anything invalid. */
 export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
   let parsed;
@@ -114,6 +165,10 @@ export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
         batch: { type: "string" },
         eta: { type: "string" },
         model: { type: "string" },
+        "init-image": { type: "string" },
+        mask: { type: "string" },
+        strength: { type: "string" },
+        "resize-mode": { type: "string" },
         device: { type: "string" },
         out: { type: "string" },
         quiet: { type: "boolean" },
@@ -160,5 +215,6 @@ export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
   if (values.eta !== undefined) result.eta = decimal("eta", values.eta, 0, 1);
   if (values.size !== undefined) Object.assign(result, size(values.size));
   if (values.scheduler !== undefined) result.scheduler = values.scheduler;
+  Object.assign(result, initImageArgs(values));
   return Object.freeze(result);
 }

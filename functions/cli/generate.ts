@@ -1,5 +1,6 @@
 /**
- * `deno task generate "<prompt>" [options]`: one text-to-image run on this machine
+ * `deno task generate "<prompt>" [options]`: one text-to-image, image-to-image (`--init-image`) or
+ * inpainting (`--mask`) run on this machine
  * (onnxruntime-node CPU/CUDA, or onnxruntime-web wasm/WebGPU), written as a PNG that carries
  * its generation parameters (AUTOMATIC1111 `parameters` text chunk). `--help` lists the options.
  *
@@ -7,7 +8,13 @@
  */
 
 import { loadModel } from "../../models/mod.ts";
-import { encodePng, formatParameters } from "../../shared/image/mod.ts";
+import {
+  encodePng,
+  formatParameters,
+  ImageDecodeError,
+  type InitImages,
+  prepareInitImages,
+} from "../../shared/image/mod.ts";
 import { createBackend, webRuntime } from "../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
 import { generate, loadPipeline, type PipelineEvent } from "../../shared/pipeline/mod.ts";
@@ -23,6 +30,8 @@ export interface GenerateCliIo {
   /** Whether stderr is a terminal (progress bar instead of lines). */
   stderrIsTerminal: boolean;
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
+  /** Reads an input file (init image, mask). @default {Deno.readFile} */
+  readFile?(path: string): Promise<Uint8Array>;
   /** Model cache directory (`SD_MODELS_DIR`), read once at the entry point. */
   modelsDir?: string;
   signal?: AbortSignal;
@@ -38,6 +47,41 @@ function checkScheduler(args: GenerateArgs): void {
   }
 }
 
+/** Reads `path` for `--flag`, a missing file being a usage error. */
+async function readInput(io: GenerateCliIo, path: string, flag: string): Promise<Uint8Array> {
+  try {
+    return await (io.readFile ?? Deno.readFile)(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(`--${flag} '${path}' does not exist`);
+    }
+    throw error;
+  }
+}
+
+/** The init image and mask of the command line, decoded and fitted, or `null` without one. */
+async function readInitImages(
+  args: GenerateArgs,
+  io: GenerateCliIo,
+  multiple: number,
+): Promise<InitImages | null> {
+  if (args.initImage === undefined) return null;
+  const bytes = await readInput(io, args.initImage, "init-image");
+  const mask = args.mask === undefined ? undefined : await readInput(io, args.mask, "mask");
+  try {
+    return prepareInitImages(bytes, {
+      multiple,
+      fields: { image: "--init-image", mask: "--mask" },
+      ...(mask ? { mask } : {}),
+      ...(args.width !== undefined ? { width: args.width, height: args.height! } : {}),
+      ...(args.resizeMode ? { resizeMode: args.resizeMode } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ImageDecodeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
   const signal = io.signal;
   const report = args.quiet
@@ -48,6 +92,7 @@ async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
     ...(io.modelsDir !== undefined ? { cacheDir: io.modelsDir } : {}),
     ...(signal ? { signal } : {}),
   });
+  const init = await readInitImages(args, io, model.manifest.vaeScaleFactor);
   const backend = await createBackend({
     devices: args.devices,
     runtimes: [webRuntime(), nodeRuntime()],
@@ -70,6 +115,15 @@ async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
         ...(args.width !== undefined ? { width: args.width, height: args.height! } : {}),
         ...(args.scheduler !== undefined ? { scheduler: args.scheduler } : {}),
         ...(args.eta !== undefined ? { eta: args.eta } : {}),
+        ...(init
+          ? {
+            image: init.image,
+            width: init.width,
+            height: init.height,
+            ...(init.mask ? { mask: init.mask } : {}),
+            ...(args.strength !== undefined ? { strength: args.strength } : {}),
+          }
+          : {}),
       }, { onProgress, ...(signal ? { signal } : {}) });
       const p = result.parameters;
       const parameters = formatParameters({
@@ -83,6 +137,7 @@ async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
         height: p.height,
         model: p.model,
         ...(p.eta !== undefined ? { eta: p.eta } : {}),
+        ...(p.strength !== undefined ? { extra: { "Denoising strength": p.strength } } : {}),
       });
       const paths = outputPaths(args.out, result.images.length);
       for (const [i, image] of result.images.entries()) {
@@ -90,9 +145,10 @@ async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
         await io.writeFile(paths[i]!, png);
       }
       const seconds = (result.timings.totalMs / 1000).toFixed(2);
+      const mode = p.mode === undefined ? "" : `, ${p.mode} strength ${p.strength}`;
       io.stdout(
         `wrote ${paths.join(", ")} (${p.width}x${p.height}, seed ${p.seed}, ${p.scheduler}, ` +
-          `${p.steps} steps, ${seconds}s on ${backend.device})\n`,
+          `${p.steps} steps${mode}, ${seconds}s on ${backend.device})\n`,
       );
     } finally {
       await pipeline.dispose();
