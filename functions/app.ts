@@ -17,6 +17,7 @@ import { ApiError, createErrorHandler, createNotFoundHandler } from "./middlewar
 import type { RouteDeps } from "./routes/_deps.ts";
 import { clientRoutes } from "./routes/client.ts";
 import { encodeRoutes } from "./routes/encode.ts";
+import { randomSeed } from "../shared/generation/mod.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { imageRoutes } from "./routes/images.ts";
 import { jobRoutes } from "./routes/jobs.ts";
@@ -28,8 +29,8 @@ import { tokenRoutes } from "./routes/tokens.ts";
 export interface AppDeps extends Omit<RouteDeps, "randomSeed" | "now" | "staticFiles"> {
   /** The built browser client. @default null (client routes answer 404) */
   staticFiles?: RouteDeps["staticFiles"];
-  /** Draws a seed when the caller gives none. @default a uniform 32-bit seed from WebCrypto */
-  randomSeed?: () => bigint;
+  /** Draws a decimal seed when the caller gives none. @default the shared `randomSeed` */
+  randomSeed?: () => string;
   /** Clock in milliseconds. @default Date.now */
   now?: () => number;
   /** Request log and unexpected-error sink. @default console */
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const routeDeps: RouteDeps = {
     ...deps,
     staticFiles: deps.staticFiles ?? null,
-    randomSeed: deps.randomSeed ?? randomSeed32,
+    randomSeed: deps.randomSeed ?? randomSeed,
     now: deps.now ?? Date.now,
   };
   const log = deps.log ?? { info: (line: string) => console.log(line), error: console.error };
@@ -91,8 +92,4 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/sdapi/v1", sdapiRoutes(routeDeps));
   app.route("/", clientRoutes(routeDeps));
   return app;
-}
-
-function randomSeed32(): bigint {
-  return BigInt(crypto.getRandomValues(new Uint32Array(1))[0]!);
 }

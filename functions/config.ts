@@ -6,6 +6,9 @@
  * @module
  */
 
+import type { GenerationLimits } from "../shared/generation/mod.ts";
+import { DEFAULT_LIMITS, PIPELINE_LIMITS } from "../shared/generation/mod.ts";
+
 /** Token-bucket parameters of one key tier. */
 export interface RateLimitTier {
   /** Bucket capacity: requests that may be made at once. */
@@ -14,15 +17,8 @@ export interface RateLimitTier {
   perMinute: number;
 }
 
-/** Input bounds applied to a request, per key tier. */
-export interface RequestLimits {
-  /** Largest `steps` accepted. */
-  maxSteps: number;
-  /** Largest image width or height in pixels. */
-  maxSize: number;
-  /** Largest number of images per request (`n`, `batch_size × n_iter`). */
-  maxImages: number;
-}
+/** Generation bounds of one key tier (the shared `GenerationLimits`). */
+export type RequestLimits = GenerationLimits;
 
 /** The validated, frozen server configuration. */
 export interface Config {
@@ -106,23 +102,7 @@ export function parseConfig(
   options: ParseConfigOptions = {},
 ): Config {
   const issues: ConfigIssue[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-      issues.push({
-        variable: name,
-        message: `must be an integer in [${min}, ${max}]: current value is '${raw}'`,
-      });
-      return fallback;
-    }
-    return value;
-  };
+  const { read, int } = envReader(env, issues);
   const list = (name: string, fallback: string[]): string[] => {
     const raw = read(name);
     return raw === undefined ? fallback : raw.split(",").map((s) => s.trim()).filter(Boolean);
@@ -167,16 +147,7 @@ export function parseConfig(
   const keysPath = read("SD_KEYS_FILE") ?? `${read("XDG_CONFIG_HOME") ?? `${home}/.config`}` +
       "/sd-edge/keys.json";
 
-  const secret: RequestLimits = Object.freeze({
-    maxSteps: int("SD_MAX_STEPS", 150, 1, 1000),
-    maxSize: int("SD_MAX_SIZE", 1024, 64, 4096),
-    maxImages: int("SD_MAX_IMAGES", 4, 1, 64),
-  });
-  const publishable: RequestLimits = Object.freeze({
-    maxSteps: int("SD_PK_MAX_STEPS", Math.min(50, secret.maxSteps), 1, 1000),
-    maxSize: int("SD_PK_MAX_SIZE", Math.min(512, secret.maxSize), 64, 4096),
-    maxImages: int("SD_PK_MAX_IMAGES", 1, 1, 64),
-  });
+  const { secret, publishable } = readLimits(int);
   const config: Config = {
     port,
     hostname: read("SD_HOSTNAME") ?? "0.0.0.0",
@@ -214,6 +185,66 @@ export function parseConfig(
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze(config);
+}
+
+type IntReader = (name: string, fallback: number, min: number, max: number) => number;
+
+function envReader(env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]) {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      issues.push({
+        variable: name,
+        message: `must be an integer in [${min}, ${max}]: current value is '${raw}'`,
+      });
+      return fallback;
+    }
+    return value;
+  };
+  return { read, int };
+}
+
+function readLimits(int: IntReader): { secret: RequestLimits; publishable: RequestLimits } {
+  const top = PIPELINE_LIMITS;
+  const secret: RequestLimits = Object.freeze({
+    maxSteps: int("SD_MAX_STEPS", DEFAULT_LIMITS.maxSteps, 1, top.maxSteps),
+    maxSize: int("SD_MAX_SIZE", DEFAULT_LIMITS.maxSize, 64, 4096),
+    maxImages: int("SD_MAX_IMAGES", DEFAULT_LIMITS.maxImages, 1, top.maxImages),
+    maxGuidance: int("SD_MAX_GUIDANCE", DEFAULT_LIMITS.maxGuidance, 1, top.maxGuidance),
+  });
+  const publishable: RequestLimits = Object.freeze({
+    maxSteps: int("SD_PK_MAX_STEPS", Math.min(50, secret.maxSteps), 1, top.maxSteps),
+    maxSize: int("SD_PK_MAX_SIZE", Math.min(512, secret.maxSize), 64, 4096),
+    maxImages: int("SD_PK_MAX_IMAGES", 1, 1, top.maxImages),
+    maxGuidance: secret.maxGuidance,
+  });
+  return { secret, publishable };
+}
+
+/**
+ * The generation limits of secret keys from `SD_MAX_*`: what the CLI holds itself to (it reads
+ * the same variables as the server, so a command line cannot ask for more than the API allows
+ * unless it says `--no-limits`).
+ *
+ * @throws {ConfigError} listing every invalid variable.
+ *
+ * @example
+ * ```ts
+ * const limits = parseLimits({ SD_MAX_STEPS: "60" });
+ * limits.maxSteps; // 60
+ * ```
+ */
+export function parseLimits(env: Readonly<Record<string, string | undefined>>): RequestLimits {
+  const issues: ConfigIssue[] = [];
+  const { secret } = readLimits(envReader(env, issues).int);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return secret;
 }
 
 /** Whether `value` is a bare origin (`scheme://host[:port]`, no path). */

@@ -5,31 +5,17 @@
  * @module
  */
 
+import type { GenerationParams } from "../../shared/generation/params.ts";
+import type { ModelManifest } from "../../shared/manifest.ts";
+import type { PromptEmbeddings } from "../../shared/pipeline/types.ts";
 import type { TestHooks } from "./types.ts";
 
-/** A generation the worker runs; everything is resolved (no defaults left). */
-export interface WorkerJob {
-  cond: Float32Array;
-  uncond: Float32Array;
-  /** `[1, tokens, dim]`. */
-  shape: [1, number, number];
-  scheduler: string;
-  schedulerConfig: Record<string, unknown>;
-  steps: number;
-  guidanceScale: number;
-  /** Decimal seed. */
-  seed: string;
-  width: number;
-  height: number;
-  scalingFactor: number;
-  vaeScaleFactor: number;
-  /** What the PNG's `parameters` chunk records. */
-  info: {
-    prompt: string;
-    negativePrompt: string;
-    model: string;
-  };
-}
+/** What the worker runs: the resolved generation, its prompt embeddings and the model's numbers. */
+export type WorkerRun = {
+  params: GenerationParams;
+  embeddings: PromptEmbeddings;
+  model: Pick<ModelManifest, "schedulerConfig" | "scalingFactor" | "vaeScaleFactor">;
+};
 
 /** Page → worker. */
 export type HostMessage =
@@ -41,8 +27,8 @@ export type HostMessage =
     modelKey: string;
     unet?: Uint8Array<ArrayBuffer>;
     vaeDecoder?: Uint8Array<ArrayBuffer>;
-    job: WorkerJob;
   }
+    & WorkerRun
   | { type: "abort"; id: number };
 
 /** Progress the worker reports for a run. */

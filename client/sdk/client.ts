@@ -9,12 +9,14 @@
 
 import type { ModelManifest } from "../../shared/manifest.ts";
 import { createApi, normalizeBaseUrl } from "./_http.ts";
-import { checkParams, type ResolvedParams, resolveParams } from "./_request.ts";
+import { PIPELINE_LIMITS } from "../../shared/generation/limits.ts";
+import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
+import { checkGeneration, resolveGeneration } from "../../shared/generation/resolve.ts";
 import { checkWebGpu } from "./capabilities.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
 import { createLocalRenderer, type LocalRenderer, LocalRenderError } from "./local_render.ts";
 import { fetchModelFile, type RemoteModelFile } from "./model_files.ts";
-import { renderOnServer, type ServerRequest } from "./server_render.ts";
+import { renderOnServer } from "./server_render.ts";
 import type {
   Client,
   ClientOptions,
@@ -124,7 +126,7 @@ export function createClient(options: ClientOptions): Client {
   };
 
   async function viaServer(
-    request: ServerRequest,
+    request: GenerationInit,
     started: number,
     opts: GenerateOptions,
     fallbackReason?: string,
@@ -150,7 +152,7 @@ export function createClient(options: ClientOptions): Client {
 
   async function viaDevice(
     device: "webgpu" | "wasm",
-    resolved: ResolvedParams,
+    resolved: GenerationParams,
     manifest: RemoteManifest,
     encoding: Encoding,
     timings: GenerateTimings,
@@ -185,22 +187,16 @@ export function createClient(options: ClientOptions): Client {
       },
     };
     const image = await local.render(model, {
-      cond: floats(encoding.cond),
-      uncond: floats(encoding.uncond),
-      shape: encoding.shape,
-      scheduler: resolved.scheduler,
-      schedulerConfig: manifest.schedulerConfig,
-      steps: resolved.steps,
-      guidanceScale: resolved.guidanceScale,
-      seed: resolved.seed,
-      width: resolved.width,
-      height: resolved.height,
-      scalingFactor: manifest.scalingFactor,
-      vaeScaleFactor: manifest.vaeScaleFactor,
-      info: {
-        prompt: resolved.prompt,
-        negativePrompt: resolved.negativePrompt,
-        model: manifest.id,
+      params: resolved,
+      embeddings: {
+        cond: floats(encoding.cond),
+        uncond: floats(encoding.uncond),
+        shape: encoding.shape,
+      },
+      model: {
+        schedulerConfig: manifest.schedulerConfig,
+        scalingFactor: manifest.scalingFactor,
+        vaeScaleFactor: manifest.vaeScaleFactor,
       },
     }, { ...(signal ? { signal } : {}), onProgress: emit });
     return {
@@ -218,24 +214,11 @@ export function createClient(options: ClientOptions): Client {
     opts: GenerateOptions = {},
   ): Promise<GenerateResult> {
     const started = performance.now();
-    const checked = checkParams(params);
+    // Checked before any request (so a typo fails before a download); the seed is drawn here,
+    // once, so the server fallback renders the same image the device would have.
+    const checked = checkGeneration({ ...params, batchSize: 1 }, PIPELINE_LIMITS);
     const { signal } = opts;
-    const direct: ServerRequest = {
-      prompt: checked.prompt,
-      seed: checked.seed,
-      ...Object.fromEntries(
-        ([
-          "negativePrompt",
-          "steps",
-          "guidanceScale",
-          "width",
-          "height",
-          "scheduler",
-          "model",
-        ] as const)
-          .filter((k) => checked[k] !== undefined).map((k) => [k, checked[k]]),
-      ),
-    };
+    const direct: GenerationInit = checked;
     if (preference === "server") return await viaServer(direct, started, opts);
     const device: RenderDevice = preference === "auto" ? "webgpu" : preference;
     if (device === "webgpu" && gpu === null) {
@@ -256,7 +239,7 @@ export function createClient(options: ClientOptions): Client {
     });
     const timings: GenerateTimings = { totalMs: 0, encodeMs: performance.now() - encodeStarted };
     const manifest = await manifestOf(encoding.model);
-    const resolved = resolveParams(checked, manifest);
+    const resolved = resolveGeneration(checked, manifest, PIPELINE_LIMITS);
     if (device === "webgpu") {
       const support = await checkWebGpu(manifest, resolved, {
         gpu,

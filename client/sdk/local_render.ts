@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { HostMessage, WorkerJob, WorkerMessage, WorkerProgress } from "./_protocol.ts";
+import type { HostMessage, WorkerMessage, WorkerProgress, WorkerRun } from "./_protocol.ts";
 import type { TestHooks } from "./types.ts";
 
 /** Why local rendering stopped; the client falls back to the server on any of these. */
@@ -50,7 +50,7 @@ export interface LocalRenderer {
   hasModel(key: string): boolean;
   render(
     model: ModelSource,
-    job: WorkerJob,
+    run: WorkerRun,
     options: { signal?: AbortSignal; onProgress?(event: WorkerProgress): void },
   ): Promise<LocalImage>;
   /** Terminates the worker. */
@@ -161,7 +161,7 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
   return {
     device: options.device,
     hasModel: (key) => loadedKey === key,
-    async render(model, job, { signal, onProgress } = {}) {
+    async render(model, run, { signal, onProgress } = {}) {
       if (dead !== null) throw dead;
       signal?.throwIfAborted();
       const id = nextId++;
@@ -175,8 +175,9 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
       });
       stop.catch(() => {});
       try {
-        const transfer: Transferable[] = [job.cond.buffer, job.uncond.buffer];
-        let message: HostMessage = { type: "run", id, modelKey: model.key, job };
+        const { cond, uncond } = run.embeddings;
+        const transfer: Transferable[] = [cond.buffer, uncond.buffer];
+        let message: HostMessage = { type: "run", id, modelKey: model.key, ...run };
         if (loadedKey !== model.key) {
           const bytes = await Promise.race([model.load(), stop]);
           message = { ...message, ...bytes };

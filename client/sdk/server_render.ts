@@ -6,24 +6,11 @@
  * @module
  */
 
+import type { GenerationInit } from "../../shared/generation/params.ts";
 import type { Api } from "./_http.ts";
 import { readSse } from "./_sse.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
 import type { ProgressEvent } from "./types.ts";
-
-/** The generation request as sent to the server; absent fields take the model's defaults. */
-export interface ServerRequest {
-  prompt: string;
-  negativePrompt?: string;
-  steps?: number;
-  guidanceScale?: number;
-  /** Decimal seed. */
-  seed: string;
-  width?: number;
-  height?: number;
-  scheduler?: string;
-  model?: string;
-}
 
 /** The part of the API's job view the SDK reads. */
 interface JobView {
@@ -55,8 +42,10 @@ export interface RenderOnServerOptions {
   pollIntervalMs?: number;
 }
 
-function body(request: ServerRequest): Record<string, unknown> {
-  const out: Record<string, unknown> = { prompt: request.prompt, n: 1, seed: request.seed };
+/** The OpenAI-style body of `POST /v1/jobs` for a generation (the seed as a decimal string). */
+function body(request: GenerationInit): Record<string, unknown> {
+  const out: Record<string, unknown> = { prompt: request.prompt, n: request.batchSize ?? 1 };
+  if (request.seed !== undefined) out.seed = String(request.seed);
   if (request.negativePrompt !== undefined) out.negative_prompt = request.negativePrompt;
   if (request.steps !== undefined) out.steps = request.steps;
   if (request.guidanceScale !== undefined) out.guidance_scale = request.guidanceScale;
@@ -141,7 +130,7 @@ async function poll(job: JobView, options: RenderOnServerOptions): Promise<JobVi
  * ```
  */
 export async function renderOnServer(
-  request: ServerRequest,
+  request: GenerationInit,
   options: RenderOnServerOptions,
 ): Promise<ServerImage> {
   const { api, signal } = options;

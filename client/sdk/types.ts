@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { GenerationInit } from "../../shared/generation/params.ts";
+
 /**
  * Where an image is made: the caller's GPU (`webgpu`), the caller's CPU (`wasm`) or the server's
  * render worker (`server`).
@@ -58,22 +60,12 @@ export interface GpuAdapterLike {
   readonly limits: { readonly maxBufferSize: number; readonly maxStorageBufferBindingSize: number };
 }
 
-/** What to generate. Absent fields take the model's defaults. */
-export interface GenerateParams {
-  prompt: string;
-  /** @default "" */
-  negativePrompt?: string;
-  steps?: number;
-  guidanceScale?: number;
-  /** Integer in [0, 2^64 - 1]; a random 32-bit seed when absent (always returned). */
-  seed?: number | bigint | string;
-  width?: number;
-  height?: number;
-  /** Scheduler class name or alias (`euler_a`, `dpmpp_2m`, ...). */
-  scheduler?: string;
-  /** Model id. @default the server's first model */
-  model?: string;
-}
+/**
+ * What to generate: the shared `GenerationInit` (absent fields take the model's defaults; the
+ * seed is an integer in [0, 2^64 − 1] as a number, bigint or decimal string, a random 32-bit one
+ * when absent, always returned). One image per call.
+ */
+export type GenerateParams = Omit<GenerationInit, "batchSize">;
 
 /** A progress event of one generation, in the order they arrive. */
 export type ProgressEvent =

@@ -7,13 +7,12 @@
  * @module
  */
 
-import { formatParameters } from "../../shared/image/parameters.ts";
-import { encodePng } from "../../shared/image/png.ts";
+import { toPng } from "../../shared/generation/png.ts";
 import { createBackend } from "../../shared/ort/backend.ts";
 import type { Backend, GpuDeviceHandle, ModelSession } from "../../shared/ort/types.ts";
 import { webRuntime } from "../../shared/ort/web.ts";
 import { textToImage } from "../../shared/pipeline/text_to_image.ts";
-import type { HostMessage, WorkerJob, WorkerMessage } from "../sdk/_protocol.ts";
+import type { HostMessage, WorkerMessage } from "../sdk/_protocol.ts";
 import type { TestHooks } from "../sdk/types.ts";
 
 interface LoadedModel {
@@ -83,24 +82,8 @@ async function ensureModel(
   return model;
 }
 
-function pngOf(job: WorkerJob, rgba: Uint8ClampedArray, seed: bigint): Uint8Array<ArrayBuffer> {
-  const parameters = formatParameters({
-    prompt: job.info.prompt,
-    negativePrompt: job.info.negativePrompt,
-    steps: job.steps,
-    scheduler: job.scheduler,
-    guidanceScale: job.guidanceScale,
-    seed,
-    width: job.width,
-    height: job.height,
-    model: job.info.model,
-  });
-  const png = encodePng(rgba, { width: job.width, height: job.height, parameters });
-  return new Uint8Array(png);
-}
-
 async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void> {
-  const { id, job } = message;
+  const { id, params, embeddings, model: numbers } = message;
   const abort = new AbortController();
   runs.set(id, abort);
   try {
@@ -113,19 +96,14 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
     }
     const loadMs = performance.now() - loadStarted;
     const result = await textToImage({
-      embeddings: { cond: job.cond, uncond: job.uncond, shape: job.shape },
-      scheduler: job.scheduler,
-      schedulerConfig: job.schedulerConfig,
-      steps: job.steps,
-      guidanceScale: job.guidanceScale,
-      seed: BigInt(job.seed),
-      width: job.width,
-      height: job.height,
+      ...params,
+      embeddings,
+      schedulerConfig: numbers.schedulerConfig,
     }, {
       unet: loaded.unet,
       vaeDecoder: loaded.vaeDecoder,
-      scalingFactor: job.scalingFactor,
-      vaeScaleFactor: job.vaeScaleFactor,
+      scalingFactor: numbers.scalingFactor,
+      vaeScaleFactor: numbers.vaeScaleFactor,
       signal: abort.signal,
       onProgress(event) {
         if (event.type === "step") {
@@ -143,13 +121,14 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
         }
       },
     });
-    const image = result.images[0]!;
-    const png = pngOf(job, image.rgba, result.seed);
+    const png = new Uint8Array(
+      toPng({ images: result.images.slice(0, 1), parameters: params })[0]!,
+    );
     post({
       type: "result",
       id,
       png,
-      seed: result.seed.toString(),
+      seed: result.seed,
       timings: { loadMs, denoiseMs: result.timings.denoiseMs, decodeMs: result.timings.decodeMs },
     }, [png.buffer]);
   } catch (error) {

@@ -1,13 +1,17 @@
 /**
- * Command-line flags of `deno task generate`: parsed with `node:util` `parseArgs`, validated into a
- * frozen options object, every problem reported as a one-line `UsageError` (exit code 2).
+ * Command-line flags of `deno task generate`: parsed with `node:util` `parseArgs` into a frozen
+ * options object holding a `GenerationInit` (ranges are checked when it is resolved against the
+ * model, like on every other surface); every problem is a one-line `UsageError` (exit code 2).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import type { GenerationField, GenerationInit } from "../../shared/generation/mod.ts";
+import { parseSeed } from "../../shared/generation/mod.ts";
 import { DEVICES } from "../../shared/ort/mod.ts";
 import type { Device } from "../../shared/ort/mod.ts";
+import { SCHEDULER_ALIASES } from "../../shared/schedulers/mod.ts";
 import { RESIZE_MODES, type ResizeMode } from "../../shared/image/mod.ts";
 
 /** A bad command line: printed as one line, exit code 2. */
@@ -18,78 +22,104 @@ export class UsageError extends Error {
   }
 }
 
-/** The validated options of one `generate` run. */
-export interface GenerateArgs {
+/** The options of one `generate` run: the generation as asked, and how to run it. */
+export interface GenerateCliArgs {
   help: boolean;
-  prompt: string;
-  negativePrompt?: string;
-  seed?: bigint;
-  steps?: number;
-  guidanceScale?: number;
-  width?: number;
-  height?: number;
-  batchSize: number;
-  scheduler?: string;
-  eta?: number;
-  model: string;
-  /** Init image file (image to image, inpainting). */
-  initImage?: string;
-  /** Mask file (inpainting; white repaints). */
-  mask?: string;
-  /** Image-to-image strength in (0, 1]. */
-  strength?: number;
-  resizeMode?: ResizeMode;
+  /** What to generate; absent fields take the model's defaults when resolved. */
+  params: GenerationInit & { model: string };
+  /** Image to image / inpainting: the files to read and how to fit them. */
+  images?: { initImage: string; mask?: string; resizeMode?: ResizeMode };
   /** Devices in preference order. */
   devices: Device[];
   out: string;
   quiet: boolean;
+  /** `--no-limits`: check against what the pipeline can run, not `SD_MAX_*`. */
+  noLimits: boolean;
 }
 
-/** The usage text of `--help`. */
-export const USAGE = `Generate an image from a prompt with Stable Diffusion.
+/** The flag of each generation field, for errors found when resolving. */
+export const FLAGS: Readonly<Record<GenerationField, string>> = {
+  model: "--model",
+  prompt: "<prompt>",
+  negativePrompt: "--negative",
+  seed: "--seed",
+  steps: "--steps",
+  guidanceScale: "--guidance",
+  scheduler: "--scheduler",
+  width: "--size",
+  height: "--size",
+  batchSize: "--batch",
+  eta: "--eta",
+  initImage: "--init-image",
+  mask: "--mask",
+  strength: "--strength",
+  resizeMode: "--resize-mode",
+  maskBlur: "--mask-blur",
+  invertMask: "--invert-mask",
+};
 
-Usage: deno task generate "<prompt>" [options]
+/** The usage text of `--help`; the scheduler list comes from the scheduler registry. */
+export function usage(): string {
+  const aliases = SCHEDULER_ALIASES.map((s) => `${s.alias} (${s.a1111})`);
+  const lines = [""];
+  for (const alias of aliases) {
+    const line = lines.at(-1)!;
+    if (line.length + alias.length > 54) lines.push("");
+    lines[lines.length - 1] += `${lines.at(-1) === "" ? "" : ", "}${alias}`;
+  }
+  const schedulers = lines.join(",\n                        ");
+  return `Generate an image from a prompt with Stable Diffusion.
+
+Usage: npx -y deno@2.9.6 task generate "<prompt>" [options]
 
 Options:
   --negative <text>     negative prompt (default: "")
   --seed <int>          seed in [0, 2^64); random when absent, always printed
-  --steps <int>         denoising steps (default: the model's)
-  --scheduler <name>    ddim, pndm, plms, lms, euler, euler_a, heun, dpmpp_2m,
-                        dpmpp_2m_karras, unipc, lcm, or a diffusers class name
+  --steps <int>         denoising steps (default: the model's; at most SD_MAX_STEPS)
+  --scheduler <name>    ${schedulers},
+                        or a diffusers class name
   --guidance <number>   classifier-free guidance scale (default: the model's)
-  --size <px|WxH>       image size, a multiple of 8 (default: the model's)
-  --batch <int>         images to generate (default: 1); files get -1, -2, ... suffixes
+  --size <px|WxH>       image size, a multiple of 8 (default: the model's; at most SD_MAX_SIZE)
+  --batch <int>         images to generate (default: 1; at most SD_MAX_IMAGES); files get
+                        -1, -2, ... suffixes
   --eta <number>        eta for DDIM-style schedulers
   --init-image <file>   image to image: start from this PNG or JPEG
   --strength <number>   how much to change the init image, in (0, 1] (default: 0.8,
                         1 with --mask)
   --mask <file>         inpainting: repaint where this PNG/JPEG is white (same size as
                         the init image)
+  --mask-blur <px>      Gaussian blur of the mask before use (default: 0)
+  --invert-mask         repaint where the mask is black instead
   --resize-mode <mode>  fit the init image to --size: resize (stretch), crop (cover and
                         cut the centre) or fill (fit and repeat the edges); default resize;
                         without --size the init image's size (rounded down to 8) is used
   --model <id>          model id (default: tiny-sd, built on first use)
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
+  --no-limits           allow more than the server's SD_MAX_* limits (up to what the pipeline
+                        runs: 1000 steps, 8192 px, 64 images, guidance 100)
   --quiet               no progress output
   -h, --help            show this help
 
 Examples:
-  deno task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a --out cat.png
-  deno task generate "a watercolor" --init-image in.png --strength 0.6 --out out.png`;
+  npx -y deno@2.9.6 task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a \\
+    --out cat.png
+  npx -y deno@2.9.6 task generate "a watercolor" --init-image cat.png --strength 0.6 \\
+    --out watercolor.png`;
+}
 
-function integer(flag: string, text: string, min: number, max: number): number {
+function integer(flag: string, text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${flag} must be an integer in [${min}, ${max}]: got '${text}'`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`--${flag} must be an integer: got '${text}'`);
   }
   return value;
 }
 
-function decimal(flag: string, text: string, min: number, max: number): number {
+function decimal(flag: string, text: string): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError(`--${flag} must be a number in [${min}, ${max}]: got '${text}'`);
+  if (text.trim() === "" || !Number.isFinite(value)) {
+    throw new UsageError(`--${flag} must be a number: got '${text}'`);
   }
   return value;
 }
@@ -97,12 +127,8 @@ function decimal(flag: string, text: string, min: number, max: number): number {
 function size(text: string): { width: number; height: number } {
   const match = /^(\d+)(?:x(\d+))?$/i.exec(text.trim());
   if (!match) throw new UsageError(`--size must be <px> or <width>x<height>: got '${text}'`);
-  const width = integer("size", match[1]!, 8, 4096);
-  const height = match[2] === undefined ? width : integer("size", match[2], 8, 4096);
-  if (width % 8 !== 0 || height % 8 !== 0) {
-    throw new UsageError(`--size must be a multiple of 8: got '${text}'`);
-  }
-  return { width, height };
+  const width = integer("size", match[1]!);
+  return { width, height: match[2] === undefined ? width : integer("size", match[2]) };
 }
 
 function devices(text: string): Device[] {
@@ -113,42 +139,36 @@ function devices(text: string): Device[] {
   return [text as Device];
 }
 
-function initImageArgs(
+/** The image-to-image flags: files into `images`, numbers into `params` (checked on resolve). */
+function imageArgs(
   values: Record<string, string | boolean | undefined>,
-): Partial<GenerateArgs> {
+  params: GenerateCliArgs["params"],
+): GenerateCliArgs["images"] {
   const text = (name: string) => values[name] as string | undefined;
-  const out: Partial<GenerateArgs> = {};
   const initImage = text("init-image");
-  for (const flag of ["mask", "strength", "resize-mode"]) {
-    if (text(flag) !== undefined && initImage === undefined) {
+  for (const flag of ["mask", "strength", "mask-blur", "invert-mask", "resize-mode"]) {
+    if (values[flag] !== undefined && initImage === undefined) {
       throw new UsageError(`--${flag} needs --init-image`);
     }
   }
-  if (initImage === undefined) return out;
-  out.initImage = initImage;
-  if (text("mask") !== undefined) out.mask = text("mask")!;
-  const strength = text("strength");
-  if (strength !== undefined) {
-    const value = Number(strength);
-    if (strength.trim() === "" || !(value > 0 && value <= 1)) {
-      throw new UsageError(`--strength must be a number in (0, 1]: got '${strength}'`);
-    }
-    out.strength = value;
-  }
+  if (initImage === undefined) return undefined;
+  if (text("strength") !== undefined) params.strength = decimal("strength", text("strength")!);
+  if (text("mask-blur") !== undefined) params.maskBlur = integer("mask-blur", text("mask-blur")!);
+  if (values["invert-mask"]) params.invertMask = true;
   const mode = text("resize-mode");
-  if (mode !== undefined) {
-    if (!(RESIZE_MODES as readonly string[]).includes(mode)) {
-      throw new UsageError(
-        `--resize-mode must be one of ${RESIZE_MODES.join(", ")}: got '${mode}'`,
-      );
-    }
-    out.resizeMode = mode as ResizeMode;
+  if (mode !== undefined && !(RESIZE_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--resize-mode must be one of ${RESIZE_MODES.join(", ")}: got '${mode}'`);
   }
-  return out;
+  if (mode !== undefined) params.resizeMode = mode as ResizeMode;
+  return {
+    initImage,
+    ...(text("mask") !== undefined ? { mask: text("mask")! } : {}),
+    ...(mode !== undefined ? { resizeMode: mode as ResizeMode } : {}),
+  };
 }
 
 /** Parses the command line; throws {@linkcode UsageError} for anything invalid. */
-export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
+export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -168,9 +188,12 @@ export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
         "init-image": { type: "string" },
         mask: { type: "string" },
         strength: { type: "string" },
+        "mask-blur": { type: "string" },
+        "invert-mask": { type: "boolean" },
         "resize-mode": { type: "string" },
         device: { type: "string" },
         out: { type: "string" },
+        "no-limits": { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -185,36 +208,40 @@ export function parseGenerateArgs(args: readonly string[]): GenerateArgs {
   if (!help && positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
-        ? 'a prompt is required: deno task generate "a photo of a cat" (see --help)'
+        ? 'a prompt is required: npx -y deno@2.9.6 task generate "a photo of a cat" (see --help)'
         : `expected one prompt, got ${positionals.length} arguments: quote the prompt`,
     );
   }
-  const result: GenerateArgs = {
-    help,
-    prompt: positionals[0] ?? "",
-    batchSize: values.batch === undefined ? 1 : integer("batch", values.batch, 1, 16),
-    model: values.model ?? "tiny-sd",
-    devices: devices(values.device ?? "auto"),
-    out: values.out ?? "output.png",
-    quiet: values.quiet ?? false,
-  };
-  if (!result.out.toLowerCase().endsWith(".png")) {
-    throw new UsageError(`--out must name a .png file: got '${result.out}'`);
+  const out = values.out ?? "output.png";
+  if (!out.toLowerCase().endsWith(".png")) {
+    throw new UsageError(`--out must name a .png file: got '${out}'`);
   }
-  if (values.negative !== undefined) result.negativePrompt = values.negative;
+  const params: GenerateCliArgs["params"] = {
+    prompt: positionals[0] ?? "",
+    model: values.model ?? "tiny-sd",
+  };
+  if (values.negative !== undefined) params.negativePrompt = values.negative;
   if (values.seed !== undefined) {
-    if (!/^\d+$/.test(values.seed) || BigInt(values.seed) >= 1n << 64n) {
+    try {
+      params.seed = parseSeed(values.seed);
+    } catch {
       throw new UsageError(`--seed must be an integer in [0, 2^64): got '${values.seed}'`);
     }
-    result.seed = BigInt(values.seed);
   }
-  if (values.steps !== undefined) result.steps = integer("steps", values.steps, 1, 1000);
-  if (values.guidance !== undefined) {
-    result.guidanceScale = decimal("guidance", values.guidance, 0, 100);
-  }
-  if (values.eta !== undefined) result.eta = decimal("eta", values.eta, 0, 1);
-  if (values.size !== undefined) Object.assign(result, size(values.size));
-  if (values.scheduler !== undefined) result.scheduler = values.scheduler;
-  Object.assign(result, initImageArgs(values));
-  return Object.freeze(result);
+  if (values.steps !== undefined) params.steps = integer("steps", values.steps);
+  if (values.guidance !== undefined) params.guidanceScale = decimal("guidance", values.guidance);
+  if (values.eta !== undefined) params.eta = decimal("eta", values.eta);
+  if (values.size !== undefined) Object.assign(params, size(values.size));
+  if (values.batch !== undefined) params.batchSize = integer("batch", values.batch);
+  if (values.scheduler !== undefined) params.scheduler = values.scheduler;
+  const images = imageArgs(values, params);
+  return Object.freeze({
+    help,
+    params: Object.freeze(params),
+    ...(images ? { images } : {}),
+    devices: devices(values.device ?? "auto"),
+    out,
+    quiet: values.quiet ?? false,
+    noLimits: values["no-limits"] ?? false,
+  });
 }

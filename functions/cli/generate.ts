@@ -9,17 +9,22 @@
 
 import { loadModel } from "../../models/mod.ts";
 import {
-  encodePng,
-  formatParameters,
-  ImageDecodeError,
-  type InitImages,
-  prepareInitImages,
-} from "../../shared/image/mod.ts";
+  DEFAULT_LIMITS,
+  GenerationError,
+  type GenerationField,
+  type GenerationLimits,
+  type GenerationParams,
+  PIPELINE_LIMITS,
+  resolveGeneration,
+  toPng,
+} from "../../shared/generation/mod.ts";
+import { ImageDecodeError } from "../../shared/image/decode_image.ts";
+import { prepareInitImages } from "../../shared/image/init_images.ts";
 import { createBackend, webRuntime } from "../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
 import { generate, loadPipeline, type PipelineEvent } from "../../shared/pipeline/mod.ts";
-import { schedulerNames } from "../../shared/schedulers/mod.ts";
-import { type GenerateArgs, parseGenerateArgs, USAGE, UsageError } from "./_args.ts";
+import { parseLimits } from "../config.ts";
+import { FLAGS, type GenerateCliArgs, parseGenerateArgs, usage, UsageError } from "./_args.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { outputPaths } from "./_output.ts";
 
@@ -34,65 +39,90 @@ export interface GenerateCliIo {
   readFile?(path: string): Promise<Uint8Array>;
   /** Model cache directory (`SD_MODELS_DIR`), read once at the entry point. */
   modelsDir?: string;
+  /** The server's generation limits (`SD_MAX_*`), read once at the entry point. @default {DEFAULT_LIMITS} */
+  limits?: GenerationLimits;
   signal?: AbortSignal;
 }
 
-function checkScheduler(args: GenerateArgs): void {
-  if (args.scheduler === undefined) return;
-  const known = schedulerNames();
-  if (!known.includes(args.scheduler)) {
-    throw new UsageError(
-      `--scheduler '${args.scheduler}' is unknown: expected one of ${known.join(", ")}`,
-    );
-  }
-}
+/** The limit each field is held to. */
+const LIMIT_OF: Partial<Record<GenerationField, keyof GenerationLimits>> = {
+  steps: "maxSteps",
+  width: "maxSize",
+  height: "maxSize",
+  batchSize: "maxImages",
+  guidanceScale: "maxGuidance",
+};
 
-/** Reads `path` for `--flag`, a missing file being a usage error. */
+/** Reads `path` for `flag`, a missing file being a usage error. */
 async function readInput(io: GenerateCliIo, path: string, flag: string): Promise<Uint8Array> {
   try {
     return await (io.readFile ?? Deno.readFile)(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new UsageError(`--${flag} '${path}' does not exist`);
+      throw new UsageError(`${flag} '${path}' does not exist`);
     }
     throw error;
   }
 }
 
-/** The init image and mask of the command line, decoded and fitted, or `null` without one. */
-async function readInitImages(
-  args: GenerateArgs,
+/** The generation asked for, with the init image and mask read, decoded and fitted. */
+async function withImages(
+  args: GenerateCliArgs,
   io: GenerateCliIo,
   multiple: number,
-): Promise<InitImages | null> {
-  if (args.initImage === undefined) return null;
-  const bytes = await readInput(io, args.initImage, "init-image");
-  const mask = args.mask === undefined ? undefined : await readInput(io, args.mask, "mask");
+): Promise<GenerateCliArgs["params"]> {
+  const { images, params } = args;
+  if (images === undefined) return params;
+  const bytes = await readInput(io, images.initImage, "--init-image");
+  const mask = images.mask === undefined ? undefined : await readInput(io, images.mask, "--mask");
   try {
-    return prepareInitImages(bytes, {
+    const fitted = prepareInitImages(bytes, {
       multiple,
       fields: { image: "--init-image", mask: "--mask" },
       ...(mask ? { mask } : {}),
-      ...(args.width !== undefined ? { width: args.width, height: args.height! } : {}),
-      ...(args.resizeMode ? { resizeMode: args.resizeMode } : {}),
+      ...(params.width !== undefined ? { width: params.width, height: params.height! } : {}),
+      ...(images.resizeMode ? { resizeMode: images.resizeMode } : {}),
     });
+    return {
+      ...params,
+      initImage: fitted.image,
+      width: fitted.width,
+      height: fitted.height,
+      ...(fitted.mask ? { mask: fitted.mask } : {}),
+    };
   } catch (error) {
     if (error instanceof ImageDecodeError) throw new UsageError(error.message);
     throw error;
   }
 }
 
-async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
+async function run(args: GenerateCliArgs, io: GenerateCliIo): Promise<void> {
   const signal = io.signal;
   const report = args.quiet
     ? () => {}
     : createProgressReporter({ write: io.stderr, terminal: io.stderrIsTerminal });
   const onProgress = (event: PipelineEvent) => report(event);
-  const model = await loadModel(args.model, {
+  const model = await loadModel(args.params.model, {
     ...(io.modelsDir !== undefined ? { cacheDir: io.modelsDir } : {}),
     ...(signal ? { signal } : {}),
   });
-  const init = await readInitImages(args, io, model.manifest.vaeScaleFactor);
+  const limits = args.noLimits ? PIPELINE_LIMITS : io.limits ?? DEFAULT_LIMITS;
+  const init = await withImages(args, io, model.manifest.vaeScaleFactor);
+  let params: GenerationParams;
+  try {
+    params = resolveGeneration(init, model.manifest, limits);
+  } catch (error) {
+    if (!(error instanceof GenerationError)) throw error;
+    const size = error.field === "width" || error.field === "height";
+    const value = size ? `${args.params.width}x${args.params.height}` : String(error.value);
+    const limit = LIMIT_OF[error.field];
+    const over = !args.noLimits && limit !== undefined && typeof error.value === "number" &&
+      error.value > limits[limit] && error.value <= PIPELINE_LIMITS[limit];
+    throw new UsageError(
+      `${FLAGS[error.field]} ${error.expectation}: got '${value}'` +
+        (over ? " (SD_MAX_* limits; --no-limits allows more)" : ""),
+    );
+  }
   const backend = await createBackend({
     devices: args.devices,
     runtimes: [webRuntime(), nodeRuntime()],
@@ -105,47 +135,18 @@ async function run(args: GenerateArgs, io: GenerateCliIo): Promise<void> {
       ...(signal ? { signal } : {}),
     });
     try {
-      const result = await generate(pipeline, {
-        prompt: args.prompt,
-        batchSize: args.batchSize,
-        ...(args.negativePrompt !== undefined ? { negativePrompt: args.negativePrompt } : {}),
-        ...(args.seed !== undefined ? { seed: args.seed } : {}),
-        ...(args.steps !== undefined ? { steps: args.steps } : {}),
-        ...(args.guidanceScale !== undefined ? { guidanceScale: args.guidanceScale } : {}),
-        ...(args.width !== undefined ? { width: args.width, height: args.height! } : {}),
-        ...(args.scheduler !== undefined ? { scheduler: args.scheduler } : {}),
-        ...(args.eta !== undefined ? { eta: args.eta } : {}),
-        ...(init
-          ? {
-            image: init.image,
-            width: init.width,
-            height: init.height,
-            ...(init.mask ? { mask: init.mask } : {}),
-            ...(args.strength !== undefined ? { strength: args.strength } : {}),
-          }
-          : {}),
-      }, { onProgress, ...(signal ? { signal } : {}) });
-      const p = result.parameters;
-      const parameters = formatParameters({
-        prompt: p.prompt,
-        negativePrompt: p.negativePrompt,
-        steps: p.steps,
-        scheduler: p.scheduler,
-        cfgScale: p.guidanceScale,
-        seed: p.seed,
-        width: p.width,
-        height: p.height,
-        model: p.model,
-        ...(p.eta !== undefined ? { eta: p.eta } : {}),
-        ...(p.strength !== undefined ? { extra: { "Denoising strength": p.strength } } : {}),
+      const result = await generate(pipeline, params, {
+        limits,
+        onProgress,
+        ...(signal ? { signal } : {}),
       });
+      const p = result.parameters;
       const paths = outputPaths(args.out, result.images.length);
-      for (const [i, image] of result.images.entries()) {
-        const png = encodePng(image.rgba, { width: image.width, height: image.height, parameters });
-        await io.writeFile(paths[i]!, png);
-      }
+      for (const [i, png] of toPng(result).entries()) await io.writeFile(paths[i]!, png);
       const seconds = (result.timings.totalMs / 1000).toFixed(2);
-      const mode = p.mode === undefined ? "" : `, ${p.mode} strength ${p.strength}`;
+      const mode = p.initImage === undefined
+        ? ""
+        : `, ${p.mask === undefined ? "img2img" : "inpaint"} strength ${p.strength}`;
       io.stdout(
         `wrote ${paths.join(", ")} (${p.width}x${p.height}, seed ${p.seed}, ${p.scheduler}, ` +
           `${p.steps} steps${mode}, ${seconds}s on ${backend.device})\n`,
@@ -171,10 +172,9 @@ export async function main(args: readonly string[], io: GenerateCliIo): Promise<
   try {
     const parsed = parseGenerateArgs(args);
     if (parsed.help) {
-      io.stdout(`${USAGE}\n`);
+      io.stdout(`${usage()}\n`);
       return 0;
     }
-    checkScheduler(parsed);
     await run(parsed, io);
     return 0;
   } catch (error) {
@@ -189,6 +189,15 @@ export async function main(args: readonly string[], io: GenerateCliIo): Promise<
 }
 
 if (import.meta.main) {
+  let limits: GenerationLimits;
+  try {
+    limits = parseLimits(Deno.env.toObject());
+  } catch (error) {
+    console.error(
+      `error: ${error instanceof Error ? error.message.replace(/\n\s*/g, " ") : error}`,
+    );
+    Deno.exit(2);
+  }
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", interrupt);
@@ -199,6 +208,7 @@ if (import.meta.main) {
     stderrIsTerminal: Deno.stderr.isTerminal(),
     writeFile: (path, bytes) => Deno.writeFile(path, bytes),
     signal: controller.signal,
+    limits,
     ...(Deno.env.get("SD_MODELS_DIR") ? { modelsDir: Deno.env.get("SD_MODELS_DIR")! } : {}),
   });
   Deno.removeSignalListener("SIGINT", interrupt);

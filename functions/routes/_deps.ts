@@ -26,8 +26,8 @@ export interface RouteDeps {
   schedulers: readonly string[];
   /** The built browser client (`client/dist`); `null` when not deployed with the app. */
   staticFiles: StaticFiles | null;
-  /** Draws a seed when the caller gives none. */
-  randomSeed: () => bigint;
+  /** Draws a decimal seed when the caller gives none. */
+  randomSeed: () => string;
   /** Clock in milliseconds. */
   now: () => number;
 }

@@ -1,97 +1,83 @@
 /**
  * What the three generation front doors (OpenAI images, A1111 txt2img, async jobs) share:
- * resolving a validated request against the model's defaults and the caller's limits, running a
- * job to completion, and the signed URLs of job images.
+ * resolving a request with the shared `resolveGeneration` (errors named in the surface's own
+ * field names), running a job to completion, and the signed URLs of job images.
  *
  * @module
  */
 import type { RequestLimits } from "../config.ts";
 import type { Principal } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
-import type { GenerationRequest, Job, JobQueue } from "../services/jobs.ts";
+import type { Job, JobQueue, JobRequest } from "../services/jobs.ts";
+import {
+  GenerationError,
+  type GenerationField,
+  type GenerationInit,
+  resolveGeneration as resolveParams,
+} from "../../shared/generation/mod.ts";
 import type { RouteDeps } from "./_deps.ts";
-import { invalid, type JsonObject } from "./_validate.ts";
+import { invalid } from "./_validate.ts";
 
-/** Generation parameters after type validation, before defaults. */
-export interface GenerationInput {
-  model: string | undefined;
-  prompt: string;
-  negativePrompt: string | undefined;
-  steps: number | undefined;
-  guidanceScale: number | undefined;
-  seed: bigint | undefined;
-  width: number | undefined;
-  height: number | undefined;
-  batchSize: number;
-  scheduler: string | undefined;
-}
+/** How a surface names each generation field on its wire (for errors' `param`). */
+export type WireNames = Partial<Record<GenerationField, string>>;
 
 /** The limits of the caller's tier. */
 export function limitsFor(deps: RouteDeps, principal: Principal): RequestLimits {
   return deps.config.limits[principal.tier];
 }
 
-/**
- * Parses an OpenAI `size` ("512x512"): both sides multiples of 8 in [64, maxSize].
- */
+/** Parses an OpenAI `size` ("512x512") into sides; their range is checked when resolving. */
 export function parseSize(
-  body: JsonObject,
+  value: unknown,
   name: string,
-  limits: RequestLimits,
 ): { width: number; height: number } | undefined {
-  const value = body[name];
   if (value === undefined || value === null || value === "auto") return undefined;
   const match = typeof value === "string" ? /^(\d{1,5})x(\d{1,5})$/.exec(value) : null;
   if (match === null) throw invalid(name, "must be 'WIDTHxHEIGHT' like '512x512'", value);
-  const width = Number(match[1]);
-  const height = Number(match[2]);
-  checkSide(name, width, limits, value);
-  checkSide(name, height, limits, value);
-  return { width, height };
-}
-
-/** Checks one image side: multiple of 8 in [64, maxSize]. */
-export function checkSide(name: string, side: number, limits: RequestLimits, value: unknown) {
-  if (side < 64 || side > limits.maxSize || side % 8 !== 0) {
-    throw invalid(name, `sides must be multiples of 8 in [64, ${limits.maxSize}]`, value);
-  }
+  return { width: Number(match[1]), height: Number(match[2]) };
 }
 
 /**
- * Fills defaults from the model's manifest, checks the model and scheduler and resolves the seed.
+ * Resolves a request through the shared `resolveGeneration` against the model's manifest and the
+ * caller's limits; a field out of range answers 400 naming the field as the surface spells it.
  */
 export async function resolveGeneration(
   deps: RouteDeps,
   principal: Principal,
-  input: GenerationInput,
-): Promise<GenerationRequest> {
-  const model = input.model ?? deps.catalog.ids()[0]!;
+  init: GenerationInit,
+  names: WireNames = {},
+): Promise<JobRequest> {
+  const model = init.model ?? deps.catalog.ids()[0]!;
   const manifest = await deps.catalog.get(model);
   if (manifest === null) {
     throw new ApiError(404, "model_not_found", `The model '${model}' is not served here`, {
       param: "model",
     });
   }
-  const scheduler = input.scheduler ?? manifest.defaults.scheduler;
-  if (!deps.schedulers.includes(scheduler)) {
-    throw invalid("scheduler", `must be one of ${deps.schedulers.join(", ")}`, scheduler);
+  try {
+    const params = resolveParams(init, manifest, limitsFor(deps, principal), {
+      randomSeed: deps.randomSeed,
+    });
+    return { ...params, owner: principal.keyId };
+  } catch (error) {
+    if (!(error instanceof GenerationError)) throw error;
+    const param = names[error.field] ?? snakeCase(error.field);
+    throw invalid(param, error.expectation, error.value);
   }
-  const limits = limitsFor(deps, principal);
-  const width = input.width ?? Math.min(manifest.defaults.width, limits.maxSize);
-  const height = input.height ?? Math.min(manifest.defaults.height, limits.maxSize);
-  return {
-    model,
-    prompt: input.prompt,
-    negativePrompt: input.negativePrompt ?? "",
-    steps: input.steps ?? Math.min(manifest.defaults.steps, limits.maxSteps),
-    guidanceScale: input.guidanceScale ?? manifest.defaults.guidanceScale,
-    seed: String(input.seed ?? deps.randomSeed()),
-    width,
-    height,
-    batchSize: input.batchSize,
-    scheduler,
-    owner: principal.keyId,
-  };
+}
+
+/** `T` with its `undefined`-able fields made optional instead. */
+export type Defined<T> =
+  & { [K in keyof T as undefined extends T[K] ? never : K]: T[K] }
+  & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> };
+
+/** `init` without its `undefined` fields (so defaults apply under `exactOptionalPropertyTypes`). */
+export function definedOnly<T extends object>(init: T): Defined<T> {
+  return Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)) as Defined<T>;
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /** Options of {@linkcode runToCompletion}. */
@@ -107,7 +93,7 @@ export interface RunOptions {
  */
 export async function runToCompletion(
   queue: JobQueue,
-  request: GenerationRequest,
+  request: JobRequest,
   options: RunOptions,
 ): Promise<Job> {
   const job = await queue.submit(request);

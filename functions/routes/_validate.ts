@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import { ApiError } from "../middleware/errors.ts";
+import { parseSeed, SEED_RANGE } from "../../shared/generation/mod.ts";
 
 /** A parsed JSON object body. */
 export type JsonObject = Record<string, unknown>;
@@ -96,43 +97,51 @@ export function optionalString(
   return value;
 }
 
-/** Options of {@linkcode optionalInteger} / {@linkcode optionalNumber}. */
+/**
+ * Options of {@linkcode optionalInteger} / {@linkcode optionalNumber}. Generation fields leave the
+ * range out: `resolveGeneration` checks those once for every surface.
+ */
 export interface RangeOptions {
-  min: number;
-  max: number;
+  /** @default {-Infinity} */
+  min?: number;
+  /** @default {Infinity} */
+  max?: number;
 }
 
 /** An integer field in `[min, max]`; `undefined` when absent or null. */
 export function optionalInteger(
   body: JsonObject,
   name: string,
-  options: RangeOptions,
+  options: RangeOptions = {},
 ): number | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw invalid(name, "must be an integer", value);
   }
-  if (value < options.min || value > options.max) {
-    throw invalid(name, `must be in [${options.min}, ${options.max}]`, value);
-  }
-  return value;
+  return checkRange(name, value, options);
 }
 
 /** A finite number field in `[min, max]`; `undefined` when absent or null. */
 export function optionalNumber(
   body: JsonObject,
   name: string,
-  options: RangeOptions,
+  options: RangeOptions = {},
 ): number | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw invalid(name, "must be a number", value);
   }
-  if (value < options.min || value > options.max) {
-    throw invalid(name, `must be in [${options.min}, ${options.max}]`, value);
-  }
+  return checkRange(name, value, options);
+}
+
+function checkRange(
+  name: string,
+  value: number,
+  { min = -Infinity, max = Infinity }: RangeOptions,
+) {
+  if (value < min || value > max) throw invalid(name, `must be in [${min}, ${max}]`, value);
   return value;
 }
 
@@ -150,31 +159,26 @@ export function optionalChoice<T extends string>(
   return value as T;
 }
 
-const MAX_SEED = 2n ** 64n - 1n;
-
 /**
- * A seed: an integer in [0, 2^64 - 1] given as a JSON number (exact up to 2^53) or a decimal
- * string; `allowRandom` also accepts -1 (A1111's "random"). `undefined` when absent, null or -1.
+ * A seed as its decimal string (the shared `parseSeed`: a JSON number exact up to 2^53, or a
+ * decimal string up to 2^64 − 1); `allowRandom` also accepts -1 (A1111's "random"). `undefined`
+ * when absent, null or -1.
  */
 export function optionalSeed(
   body: JsonObject,
   name: string,
   options: { allowRandom?: boolean } = {},
-): bigint | undefined {
+): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (options.allowRandom && (value === -1 || value === "-1")) return undefined;
-  const expectation = `must be an integer in [${options.allowRandom ? "-1 (random), " : ""}0, ` +
-    `${MAX_SEED}]`;
-  let seed: bigint;
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw invalid(name, expectation, value);
-    seed = BigInt(value);
-  } else if (typeof value === "string" && /^\d{1,20}$/.test(value)) {
-    seed = BigInt(value);
-  } else {
-    throw invalid(name, expectation, value);
+  if (typeof value !== "number" && typeof value !== "string") {
+    throw invalid(name, `must be ${SEED_RANGE}`, value);
   }
-  if (seed < 0n || seed > MAX_SEED) throw invalid(name, expectation, value);
-  return seed;
+  try {
+    return parseSeed(value);
+  } catch {
+    const random = options.allowRandom ? "-1 (random) or " : "";
+    throw invalid(name, `must be ${random}${SEED_RANGE}`, value);
+  }
 }

@@ -11,13 +11,15 @@ import type { AppEnv } from "../middleware/context.ts";
 import { rateLimit } from "../middleware/rate_limit.ts";
 import type { RouteDeps } from "./_deps.ts";
 import {
+  definedOnly,
   imageUrls,
-  limitsFor,
   parseSize,
   resolveGeneration,
   runToCompletion,
   toBase64,
+  type WireNames,
 } from "./_generation.ts";
+import type { GenerationInit } from "../../shared/generation/mod.ts";
 import {
   invalid,
   type JsonObject,
@@ -29,35 +31,34 @@ import {
   readJsonObject,
   requiredString,
 } from "./_validate.ts";
-import type { Principal } from "../middleware/context.ts";
-import type { GenerationInput } from "./_generation.ts";
+
+/** How the OpenAI body names the generation fields (for errors' `param`). */
+export const OPENAI_NAMES: WireNames = {
+  negativePrompt: "negative_prompt",
+  guidanceScale: "guidance_scale",
+  width: "size",
+  height: "size",
+  batchSize: "n",
+};
 
 /** Parses the body shared by `/v1/images/generations` and `POST /v1/jobs`. */
-export function parseOpenAiBody(
-  deps: RouteDeps,
-  principal: Principal,
-  body: JsonObject,
-): GenerationInput {
-  const limits = limitsFor(deps, principal);
+export function parseOpenAiBody(deps: RouteDeps, body: JsonObject): GenerationInit {
   const maxLength = deps.config.maxPromptChars;
-  const prompt = requiredString(body, "prompt", { maxLength, nonEmpty: true });
-  const size = parseSize(body, "size", limits);
   optionalString(body, "user", { maxLength: 256 });
   optionalString(body, "quality", { maxLength: 32 });
   optionalString(body, "style", { maxLength: 32 });
   optionalChoice(body, "output_format", ["png"]);
-  return {
+  return definedOnly({
     model: optionalString(body, "model", { maxLength: 200, nonEmpty: true }),
-    prompt,
+    prompt: requiredString(body, "prompt", { maxLength, nonEmpty: true }),
     negativePrompt: optionalString(body, "negative_prompt", { maxLength }),
-    steps: optionalInteger(body, "steps", { min: 1, max: limits.maxSteps }),
-    guidanceScale: optionalNumber(body, "guidance_scale", { min: 0, max: 50 }),
+    steps: optionalInteger(body, "steps"),
+    guidanceScale: optionalNumber(body, "guidance_scale"),
     seed: optionalSeed(body, "seed"),
-    width: size?.width,
-    height: size?.height,
-    batchSize: optionalInteger(body, "n", { min: 1, max: limits.maxImages }) ?? 1,
+    ...parseSize(body.size, "size"),
+    batchSize: optionalInteger(body, "n"),
     scheduler: optionalString(body, "scheduler", { maxLength: 64, nonEmpty: true }),
-  };
+  });
 }
 
 /**
@@ -77,10 +78,10 @@ export function imageRoutes(deps: RouteDeps): Hono<AppEnv> {
     async (c) => {
       const principal = c.get("principal");
       const body = await readJsonObject(c);
-      const input = parseOpenAiBody(deps, principal, body);
+      const input = parseOpenAiBody(deps, body);
       const format = optionalChoice(body, "response_format", ["url", "b64_json"]) ?? "url";
       if (body.stream === true) throw invalid("stream", "streaming is not supported", true);
-      const request = await resolveGeneration(deps, principal, input);
+      const request = await resolveGeneration(deps, principal, input, OPENAI_NAMES);
       const job = await runToCompletion(deps.queue, request, {
         signal: c.req.raw.signal,
         timeoutMs: deps.config.generationTimeoutMs,

@@ -16,7 +16,7 @@ import { isTerminal, type Job, type JobEvent } from "../services/jobs.ts";
 import type { RouteDeps } from "./_deps.ts";
 import { imageUrls, resolveGeneration } from "./_generation.ts";
 import { readJsonObject } from "./_validate.ts";
-import { parseOpenAiBody } from "./images.ts";
+import { OPENAI_NAMES, parseOpenAiBody } from "./images.ts";
 
 /**
  * The job routes.
@@ -69,8 +69,10 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
 
   app.post("/", submitAuth, limit, async (c) => {
     const principal = c.get("principal");
-    const input = parseOpenAiBody(deps, principal, await readJsonObject(c));
-    const job = await deps.queue.submit(await resolveGeneration(deps, principal, input));
+    const input = parseOpenAiBody(deps, await readJsonObject(c));
+    const job = await deps.queue.submit(
+      await resolveGeneration(deps, principal, input, OPENAI_NAMES),
+    );
     c.header("Location", `/v1/jobs/${encodeURIComponent(job.id)}`);
     c.header("Cache-Control", "no-store");
     return c.json(await view(job, c.req.url), 202);

@@ -12,13 +12,14 @@ import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
 import { rateLimit } from "../middleware/rate_limit.ts";
 import type { RouteDeps } from "./_deps.ts";
-import { findSampler, SAMPLERS } from "./_samplers.ts";
+import { findSampler, samplerName, SCHEDULER_ALIASES } from "../../shared/schedulers/mod.ts";
 import {
-  checkSide,
+  definedOnly,
   limitsFor,
   resolveGeneration,
   runToCompletion,
   toBase64,
+  type WireNames,
 } from "./_generation.ts";
 import {
   invalid,
@@ -44,8 +45,12 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
   const limit = rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits });
 
   app.get("/samplers", auth, limit, (c) => {
-    const offered = SAMPLERS.filter((s) => deps.schedulers.includes(s.scheduler));
-    return c.json(offered.map((s) => ({ name: s.name, aliases: s.aliases, options: {} })));
+    // One entry per A1111 name (`pndm` and `plms` are both PLMS), from the scheduler registry.
+    const seen = new Set<string>();
+    const offered = SCHEDULER_ALIASES.filter((s) =>
+      deps.schedulers.includes(s.alias) && !seen.has(s.a1111) && seen.add(s.a1111)
+    );
+    return c.json(offered.map((s) => ({ name: s.a1111, aliases: s.a1111Aliases, options: {} })));
   });
 
   app.get(
@@ -75,17 +80,22 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
     const limits = limitsFor(deps, principal);
     const body = await readJsonObject(c);
     const maxLength = deps.config.maxPromptChars;
-    const prompt = requiredString(body, "prompt", { maxLength, nonEmpty: true });
-    const negativePrompt = optionalString(body, "negative_prompt", { maxLength }) ?? "";
-    const steps = optionalInteger(body, "steps", { min: 1, max: limits.maxSteps });
-    const cfgScale = optionalNumber(body, "cfg_scale", { min: 0, max: 50 });
-    const seed = optionalSeed(body, "seed", { allowRandom: true });
-    const width = optionalInteger(body, "width", { min: 1, max: 1 << 16 });
-    const height = optionalInteger(body, "height", { min: 1, max: 1 << 16 });
-    if (width !== undefined) checkSide("width", width, limits, width);
-    if (height !== undefined) checkSide("height", height, limits, height);
-    const batchSize = optionalInteger(body, "batch_size", { min: 1, max: limits.maxImages }) ?? 1;
+    const batchSize = optionalInteger(body, "batch_size") ?? 1;
     const iterations = optionalInteger(body, "n_iter", { min: 1, max: limits.maxImages }) ?? 1;
+    const init = definedOnly({
+      model: checkpointOf(body) ??
+        optionalString(body, "model", { maxLength: 200, nonEmpty: true }),
+      prompt: requiredString(body, "prompt", { maxLength, nonEmpty: true }),
+      negativePrompt: optionalString(body, "negative_prompt", { maxLength }),
+      steps: optionalInteger(body, "steps"),
+      guidanceScale: optionalNumber(body, "cfg_scale"),
+      seed: optionalSeed(body, "seed", { allowRandom: true }),
+      width: optionalInteger(body, "width"),
+      height: optionalInteger(body, "height"),
+      batchSize,
+      scheduler: schedulerOf(body),
+    });
+    const first = await resolveGeneration(deps, principal, init, A1111_NAMES);
     if (batchSize * iterations > limits.maxImages) {
       throw invalid(
         "n_iter",
@@ -93,37 +103,6 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
         iterations,
       );
     }
-    const samplerName = optionalString(body, "sampler_name", { maxLength: 64, nonEmpty: true }) ??
-      optionalString(body, "sampler_index", { maxLength: 64, nonEmpty: true });
-    const schedule = optionalString(body, "scheduler", { maxLength: 64 });
-    let scheduler: string | undefined;
-    if (samplerName !== undefined) {
-      const sampler = findSampler(samplerName, schedule, deps.schedulers);
-      if (sampler === null) {
-        throw new ApiError(
-          400,
-          "unknown_sampler",
-          `Unknown sampler '${samplerName}'${schedule ? ` with scheduler '${schedule}'` : ""}: ` +
-            `see GET /sdapi/v1/samplers`,
-          { param: "sampler_name" },
-        );
-      }
-      scheduler = sampler.scheduler;
-    }
-    const model = checkpointOf(body) ??
-      optionalString(body, "model", { maxLength: 200, nonEmpty: true });
-    const first = await resolveGeneration(deps, principal, {
-      model,
-      prompt,
-      negativePrompt,
-      steps,
-      guidanceScale: cfgScale,
-      seed,
-      width,
-      height,
-      batchSize,
-      scheduler,
-    });
     const baseSeed = BigInt(first.seed);
     const jobs = [];
     for (let i = 0; i < iterations; i++) {
@@ -136,36 +115,38 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
       );
     }
     const images = jobs.flatMap((job) => (job.images ?? []).map(toBase64));
+    // Seeds go out as JSON number literals written digit for digit (`JSON.rawJSON`), as A1111
+    // sends them, so seeds above 2^53 arrive exactly for clients that parse big integers.
     const allSeeds = jobs.flatMap((job) =>
-      (job.images ?? []).map(() => Number(BigInt(job.request.seed)))
+      (job.images ?? []).map(() => jsonInteger(job.request.seed))
     );
-    const sampler = SAMPLERS.find((s) => s.scheduler === first.scheduler);
+    const sampler = samplerName(first.scheduler);
     const parameters = {
-      prompt,
-      negative_prompt: negativePrompt,
+      prompt: first.prompt,
+      negative_prompt: first.negativePrompt,
       steps: first.steps,
       cfg_scale: first.guidanceScale,
-      seed: Number(baseSeed),
+      seed: jsonInteger(first.seed),
       width: first.width,
       height: first.height,
       batch_size: batchSize,
       n_iter: iterations,
-      sampler_name: sampler?.name ?? first.scheduler,
+      sampler_name: sampler,
       model: first.model,
     };
     const info = {
-      prompt,
-      all_prompts: images.map(() => prompt),
-      negative_prompt: negativePrompt,
-      all_negative_prompts: images.map(() => negativePrompt),
-      seed: Number(baseSeed),
+      prompt: first.prompt,
+      all_prompts: images.map(() => first.prompt),
+      negative_prompt: first.negativePrompt,
+      all_negative_prompts: images.map(() => first.negativePrompt),
+      seed: jsonInteger(first.seed),
       all_seeds: allSeeds,
       subseed: -1,
       all_subseeds: images.map(() => -1),
       subseed_strength: 0,
       width: first.width,
       height: first.height,
-      sampler_name: parameters.sampler_name,
+      sampler_name: sampler,
       cfg_scale: first.guidanceScale,
       steps: first.steps,
       batch_size: batchSize,
@@ -177,6 +158,41 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
     return c.json({ images, parameters, info: JSON.stringify(info) });
   });
   return app;
+}
+
+/** How the A1111 body names the generation fields (for errors' `param`). */
+const A1111_NAMES: WireNames = {
+  negativePrompt: "negative_prompt",
+  guidanceScale: "cfg_scale",
+  batchSize: "batch_size",
+  scheduler: "sampler_name",
+};
+
+/** `JSON.rawJSON` (ES2026; V8, so Deno and Chromium), not yet in TypeScript's lib. */
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/** A decimal integer as a JSON number literal, written digit for digit at any size. */
+function jsonInteger(decimal: string): number {
+  return rawJson(decimal) as number;
+}
+
+/** The scheduler alias of A1111's `sampler_name` (or `sampler_index`) and `scheduler` fields. */
+function schedulerOf(body: Record<string, unknown>): string | undefined {
+  const name = optionalString(body, "sampler_name", { maxLength: 64, nonEmpty: true }) ??
+    optionalString(body, "sampler_index", { maxLength: 64, nonEmpty: true });
+  const schedule = optionalString(body, "scheduler", { maxLength: 64 });
+  if (name === undefined) return undefined;
+  const sampler = findSampler(name, schedule);
+  if (sampler === null) {
+    throw new ApiError(
+      400,
+      "unknown_sampler",
+      `Unknown sampler '${name}'${schedule ? ` with scheduler '${schedule}'` : ""}: ` +
+        `see GET /sdapi/v1/samplers`,
+      { param: "sampler_name" },
+    );
+  }
+  return sampler.alias;
 }
 
 /**

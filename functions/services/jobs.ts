@@ -7,10 +7,10 @@
  */
 
 export {
-  type GenerationRequest,
   isTerminal,
   type Job,
   type JobEvent,
   type JobQueue,
+  type JobRequest,
   type JobStatus,
 } from "../worker/types.ts";

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { type GenerationRequest, isTerminal, type Job, type JobEvent } from "./types.ts";
+import { isTerminal, type Job, type JobEvent, type JobRequest } from "./types.ts";
 
 /** Throws a `TypeError`/`RangeError` when `request` cannot be rendered. */
-export function checkRequest(request: GenerationRequest): void {
+export function checkRequest(request: JobRequest): void {
   if (typeof request !== "object" || request === null) {
     throw new TypeError("Cannot submit a job as 'request' must be an object");
   }
@@ -36,7 +36,7 @@ export function checkRequest(request: GenerationRequest): void {
 }
 
 /** A fresh `queued` job for `request`. */
-export function newJob(id: string, request: GenerationRequest, now: number): Job {
+export function newJob(id: string, request: JobRequest, now: number): Job {
   return {
     id,
     request: { ...request },

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { GenerationRequest } from "./types.ts";
+import type { JobRequest } from "./types.ts";
 
 /** Pool → Worker. */
 export type ToWorker =
@@ -22,7 +22,7 @@ export type ToWorker =
     /** One Int32 per Worker: set to 1 to cancel the running render (seen at the next step). */
     cancelFlag: SharedArrayBuffer;
   }
-  | { type: "render"; jobId: string; request: GenerationRequest }
+  | { type: "render"; jobId: string; request: JobRequest }
   | { type: "cancel"; jobId: string }
   | { type: "close" };
 

@@ -11,7 +11,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-import type { GenerationRequest, Job, JobStatus } from "./types.ts";
+import type { Job, JobRequest, JobStatus } from "./types.ts";
 
 /** The consumer group every render worker joins. */
 export const GROUP = "render";
@@ -50,7 +50,7 @@ export function decodeJob(hash: Record<string, Buffer>): Job | null {
   if (id === undefined || request === undefined || !STATUSES.has(status ?? "")) return null;
   const job: Job = {
     id,
-    request: JSON.parse(request) as GenerationRequest,
+    request: JSON.parse(request) as JobRequest,
     status: status as JobStatus,
     progress: { step: number("step"), total: number("total") },
     createdAt: number("createdAt"),

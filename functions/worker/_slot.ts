@@ -7,7 +7,7 @@
  */
 
 import type { FromWorker, ToWorker } from "./_protocol.ts";
-import type { GenerationRequest, RenderOutput } from "./types.ts";
+import type { JobRequest, RenderOutput } from "./types.ts";
 
 /** Why a render did not produce images. */
 export class RenderFailure extends Error {
@@ -119,7 +119,7 @@ export class RenderSlot {
   /** Renders one request; rejects with a {@linkcode RenderFailure}. */
   render(
     jobId: string,
-    request: GenerationRequest,
+    request: JobRequest,
     options: { signal: AbortSignal; onStep(step: number, total: number): void },
   ): Promise<RenderOutput> {
     if (this.#dead) {

@@ -11,11 +11,11 @@ import { JobCancelledError, QueueFullError } from "./errors.ts";
 import {
   type ClaimedJob,
   type ClaimOptions,
-  type GenerationRequest,
   isTerminal,
   type Job,
   type JobEvent,
   type JobQueue,
+  type JobRequest,
   type JobSource,
   type JobWatchOptions,
   type RenderOutput,
@@ -183,7 +183,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
   }
 
   return {
-    submit(request: GenerationRequest) {
+    submit(request: JobRequest) {
       try {
         checkRequest(request);
         if (closed) throw new Error("Cannot submit a job as the queue is closed");

@@ -9,11 +9,11 @@
 export {
   type ClaimedJob,
   type ClaimOptions,
-  type GenerationRequest,
   isTerminal,
   type Job,
   type JobEvent,
   type JobQueue,
+  type JobRequest,
   type JobSource,
   type JobStatus,
   type JobWatchOptions,

@@ -24,11 +24,11 @@ import { decodeJob, GROUP, redisKeys } from "./_redis_keys.ts";
 import { Subscriptions } from "./_redis_pubsub.ts";
 import { CANCEL, SUBMIT } from "./_redis_scripts.ts";
 import {
-  type GenerationRequest,
   isTerminal,
   type Job,
   type JobEvent,
   type JobQueue,
+  type JobRequest,
   type JobSource,
   type JobWatchOptions,
 } from "./types.ts";
@@ -205,7 +205,7 @@ export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
 
   return {
     consumer,
-    async submit(request: GenerationRequest) {
+    async submit(request: JobRequest) {
       checkRequest(request);
       if (closing.signal.aborted) throw new Error("Cannot submit a job as the queue is closed");
       const stream = keys.stream(request.model);

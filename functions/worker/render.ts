@@ -1,19 +1,19 @@
 /**
- * One render: a queued `GenerationRequest` through a loaded pipeline into PNGs that carry the
- * AUTOMATIC1111 `parameters` chunk. What each render Worker runs per job.
+ * One render: a queued job's `GenerationParams` through a loaded pipeline into PNGs that carry the
+ * AUTOMATIC1111 `parameters` chunk (`toPng`). What each render Worker runs per job.
  *
  * @module
  */
 
-import { encodePng, formatParameters } from "../../shared/image/mod.ts";
+import { toPng } from "../../shared/generation/mod.ts";
 import { generate, type LoadedPipeline } from "../../shared/pipeline/mod.ts";
-import type { GenerationRequest, RenderOutput } from "./types.ts";
+import type { JobRequest, RenderOutput } from "./types.ts";
 
 /** Options of {@linkcode renderRequest}. */
 export interface RenderRequestOptions {
   /** Aborting stops the pipeline within one denoising step with the signal's reason. */
   signal?: AbortSignal;
-  /** Called after every denoising step (1-based). */
+  /** Called after every user-facing denoising step (1-based, of `request.steps`). */
   onStep?(step: number, total: number): void;
 }
 
@@ -28,39 +28,15 @@ export interface RenderRequestOptions {
  */
 export async function renderRequest(
   pipeline: LoadedPipeline,
-  request: GenerationRequest,
+  request: JobRequest,
   options: RenderRequestOptions = {},
 ): Promise<RenderOutput> {
-  const result = await generate(pipeline, {
-    prompt: request.prompt,
-    negativePrompt: request.negativePrompt,
-    steps: request.steps,
-    guidanceScale: request.guidanceScale,
-    seed: BigInt(request.seed),
-    width: request.width,
-    height: request.height,
-    batchSize: request.batchSize,
-    scheduler: request.scheduler,
-  }, {
+  const { owner: _owner, ...params } = request;
+  const result = await generate(pipeline, params, {
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onProgress(event) {
       if (event.type === "step") options.onStep?.(event.step, event.total);
     },
   });
-  const used = result.parameters;
-  const parameters = formatParameters({
-    prompt: used.prompt,
-    negativePrompt: used.negativePrompt,
-    steps: used.steps,
-    scheduler: used.scheduler,
-    guidanceScale: used.guidanceScale,
-    seed: used.seed,
-    width: used.width,
-    height: used.height,
-    model: request.model,
-  });
-  const images = result.images.map((image) =>
-    encodePng(image.rgba, { width: image.width, height: image.height, parameters })
-  );
-  return { images, device: pipeline.device, timings: { ...result.timings } };
+  return { images: toPng(result), device: pipeline.device, timings: { ...result.timings } };
 }

@@ -6,32 +6,21 @@
  * @module
  */
 
+import type { GenerationParams } from "../../shared/generation/mod.ts";
+
 /** Lifecycle of a job. `succeeded`, `failed` and `cancelled` are final. */
 export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
-/** A generation request, resolved and validated by the HTTP layer before it is queued. */
-export interface GenerationRequest {
-  /** Model id, as `models/mod.ts` `loadModel` takes it. */
-  model: string;
-  prompt: string;
-  negativePrompt: string;
-  steps: number;
-  guidanceScale: number;
-  /** Decimal seed, resolved (never random) before enqueue. */
-  seed: string;
-  width: number;
-  height: number;
-  batchSize: number;
-  /** Scheduler class name or alias. */
-  scheduler: string;
-  /** Id of the API key that submitted the job (set by the HTTP layer). */
-  owner?: string;
-}
+/**
+ * What a job renders: the resolved `GenerationParams` (seed a decimal string, never random at
+ * this point) and the id of the API key that submitted it (set by the HTTP layer).
+ */
+export type JobRequest = GenerationParams & { owner?: string };
 
 /** A queued, running or finished job: an immutable snapshot. */
 export interface Job {
   id: string;
-  request: GenerationRequest;
+  request: JobRequest;
   status: JobStatus;
   progress: { step: number; total: number };
   /** Milliseconds since the epoch. */
@@ -65,7 +54,7 @@ export interface JobWatchOptions {
 /** The client side of a queue: what the HTTP layer uses. */
 export interface JobQueue {
   /** Queues a request. Throws a `QueueFullError` when at capacity. */
-  submit(request: GenerationRequest): Promise<Job>;
+  submit(request: JobRequest): Promise<Job>;
   /** The job, or `null` when unknown (or expired). */
   get(id: string): Promise<Job | null>;
   /** Cancels a queued or running job; `false` when unknown or already finished. */

@@ -21,8 +21,6 @@ export interface PrepareInitImagesOptions {
    * @default {"luma"}
    */
   maskFrom?: "luma" | "alpha";
-  /** Invert the mask (AUTOMATIC1111's `inpainting_mask_invert`). @default {false} */
-  invertMask?: boolean;
   /** Output size; both or neither. @default {the image's size rounded down to `multiple`} */
   width?: number;
   height?: number;
@@ -44,7 +42,7 @@ export interface InitImages {
 }
 
 /** A one-channel mask: 255 where a pixel is fully transparent (`alpha`) or as its luma. */
-function maskPixels(mask: PixelImage, from: "luma" | "alpha", invert: boolean): PixelImage {
+function maskPixels(mask: PixelImage, from: "luma" | "alpha"): PixelImage {
   const plane = mask.width * mask.height;
   const out = new Uint8Array(plane);
   const { data, channels } = mask;
@@ -58,7 +56,7 @@ function maskPixels(mask: PixelImage, from: "luma" | "alpha", invert: boolean): 
       const at = p * channels;
       value = (19595 * data[at]! + 38470 * data[at + 1]! + 7471 * data[at + 2]! + 0x8000) >> 16;
     }
-    out[p] = invert ? 255 - value : value;
+    out[p] = value;
   }
   return { data: out, width: mask.width, height: mask.height, channels: 1 };
 }
@@ -106,7 +104,7 @@ export function prepareInitImages(
     );
   }
   const mask = fitImage(
-    maskPixels(rawMask, options.maskFrom ?? "luma", options.invertMask ?? false),
+    maskPixels(rawMask, options.maskFrom ?? "luma"),
     { width, height, mode },
   );
   return { image, mask, width, height };

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { samplerName } from "../schedulers/names.ts";
+
 /** What {@linkcode formatParameters} writes. */
 export interface GenerationInfo {
   prompt: string;
@@ -14,7 +16,10 @@ export interface GenerationInfo {
   steps: number;
   /** A1111 sampler name (`"Euler a"`, `"DPM++ 2M Karras"`); takes precedence over `scheduler`. */
   sampler?: string;
-  /** Scheduler alias (`"euler_a"`), written as its A1111 sampler name when `sampler` is absent. */
+  /**
+   * Scheduler alias or class (`"euler_a"`), written as its A1111 sampler name (the scheduler
+   * registry's table) when `sampler` is absent.
+   */
   scheduler?: string;
   /** Classifier-free guidance scale; takes precedence over `guidanceScale`. */
   cfgScale?: number;
@@ -46,21 +51,6 @@ export interface ParsedParameters {
   /** Settings other than the ones above, values unquoted. */
   extra: Record<string, string>;
 }
-
-/** A1111 display names of the scheduler registry's aliases. */
-const SAMPLER_NAMES: Record<string, string> = {
-  euler_a: "Euler a",
-  euler: "Euler",
-  lms: "LMS",
-  heun: "Heun",
-  dpmpp_2m: "DPM++ 2M",
-  dpmpp_2m_karras: "DPM++ 2M Karras",
-  ddim: "DDIM",
-  pndm: "PLMS",
-  plms: "PLMS",
-  unipc: "UniPC",
-  lcm: "LCM",
-};
 
 const KNOWN = new Set(["Steps", "Sampler", "CFG scale", "Seed", "Size", "Model", "Eta"]);
 // A1111's `re_param`: a key, a colon, then a JSON-quoted value or anything up to the next comma.
@@ -97,7 +87,7 @@ function pythonFloat(value: number): string {
  */
 export function formatParameters(info: GenerationInfo): string {
   const sampler = info.sampler ??
-    (info.scheduler === undefined ? undefined : SAMPLER_NAMES[info.scheduler] ?? info.scheduler);
+    (info.scheduler === undefined ? undefined : samplerName(info.scheduler));
   const cfgScale = info.cfgScale ?? info.guidanceScale;
   if (sampler === undefined || cfgScale === undefined) {
     throw new TypeError(

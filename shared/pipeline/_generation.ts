@@ -9,7 +9,8 @@
  */
 
 import { createScheduler, type Scheduler } from "../schedulers/mod.ts";
-import { createGenerator, type RandomGenerator, randomSeed } from "../rng/mod.ts";
+import { createGenerator, type RandomGenerator } from "../rng/mod.ts";
+import { parseSeed, randomSeed } from "../generation/mod.ts";
 import type {
   GeneratedImage,
   PipelineEvent,
@@ -20,7 +21,7 @@ import type {
 import { concatRows, repeatRows } from "./_batch.ts";
 import { prepareUnet } from "./_unet.ts";
 import { decodeLatents } from "./_decode.ts";
-import { applyGuidance, resolveSeed, validateRequest } from "./_request.ts";
+import { applyGuidance, validateRequest } from "./_request.ts";
 
 /** A generation set up by {@linkcode beginGeneration}. */
 export interface Generation {
@@ -31,7 +32,8 @@ export interface Generation {
   emit(event: PipelineEvent): void;
   batchSize: number;
   guided: boolean;
-  seed: bigint;
+  /** Decimal seed. */
+  seed: string;
   generator: RandomGenerator;
   /** The scheduler with `setTimesteps(request.steps)` done. */
   scheduler: Scheduler;
@@ -52,7 +54,7 @@ export function beginGeneration(
   const vaeScaleFactor = options.vaeScaleFactor ?? 8;
   const { batchSize, guided } = validateRequest(request, vaeScaleFactor);
   options.signal?.throwIfAborted();
-  const seed = resolveSeed(request.seed, randomSeed);
+  const seed = request.seed === undefined ? randomSeed() : parseSeed(request.seed);
   const scheduler = createScheduler(request.scheduler, request.schedulerConfig);
   scheduler.setTimesteps(request.steps);
   const sampleShape = options.unet.inputs.find((s) => s.name === "sample")?.shape ?? [];
@@ -72,7 +74,7 @@ export function beginGeneration(
     batchSize,
     guided,
     seed,
-    generator: createGenerator(seed),
+    generator: createGenerator(BigInt(seed)),
     scheduler,
     latentShape,
     unetChannels,
@@ -86,6 +88,11 @@ export interface LoopStart {
   latents: Float32Array;
   /** The step calls to run (all of `scheduler.timesteps`, or the strength's tail). */
   timesteps: readonly number[];
+  /**
+   * User-facing steps these calls make (`request.steps`, or what a strength leaves): progress
+   * reports each once, whatever extra UNet calls the scheduler makes.
+   */
+  total: number;
   /** Milliseconds spent encoding images before the loop. @default {0} */
   encodeMs?: number;
   /**
@@ -120,9 +127,9 @@ export async function denoiseAndDecode(
 ): Promise<TextToImageResult> {
   const { request, options, emit, batchSize, guided, scheduler, generator, shape, seed } = g;
   const { signal } = options;
-  const { timesteps } = start;
+  const { timesteps, total } = start;
   let latents = start.latents;
-  emit({ type: "start", seed, total: timesteps.length, latents });
+  emit({ type: "start", seed, total, latents });
 
   const { cond, uncond } = request.embeddings;
   const embeddings = guided
@@ -146,6 +153,7 @@ export async function denoiseAndDecode(
     keepOnDevice: options.keepEmbeddingsOnDevice ?? true,
   });
   let schedulerMs = 0;
+  let reported = 0;
   const denoiseStart = performance.now();
   try {
     for (const [i, timestep] of timesteps.entries()) {
@@ -167,7 +175,13 @@ export async function denoiseAndDecode(
       }).prevSample;
       if (start.afterStep) latents = start.afterStep(latents, i);
       schedulerMs += performance.now() - mark;
-      emit({ type: "step", step: i + 1, total: timesteps.length, timestep, latents });
+      // User-facing steps: call i of n finishes step ⌊(i + 1) · total / n⌋ (n ≥ total, so each
+      // step is reported exactly once, the last with the last call).
+      const step = Math.floor(((i + 1) * total) / timesteps.length);
+      if (step > reported) {
+        reported = step;
+        emit({ type: "step", step, total, timestep, latents });
+      }
     }
   } finally {
     unet.dispose();

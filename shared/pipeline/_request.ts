@@ -1,12 +1,10 @@
 /**
- * Request checks, seed resolution and the guidance formula of `textToImage`.
+ * Request checks and the guidance formula of `textToImage`.
  *
  * @module
  */
 
 import type { TextToImageRequest } from "./types.ts";
-
-const MAX_SEED = (1n << 64n) - 1n;
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -58,18 +56,6 @@ export function validateRequest(
     );
   }
   return { batchSize, guided };
-}
-
-/** The request's seed as a bigint, or a fresh random one. */
-export function resolveSeed(seed: number | bigint | undefined, random: () => number): bigint {
-  if (seed === undefined) return BigInt(random());
-  const value = typeof seed === "bigint" ? seed : Number.isSafeInteger(seed) ? BigInt(seed) : -1n;
-  if (value < 0n || value > MAX_SEED) {
-    throw new RangeError(
-      `Cannot generate as 'seed' must be an integer in [0, 2^64 - 1]: current value is ${seed}`,
-    );
-  }
-  return value;
 }
 
 /**

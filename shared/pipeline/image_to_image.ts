@@ -97,6 +97,7 @@ export async function imageToImage(
   return await denoiseAndDecode(g, {
     latents,
     timesteps: schedule.timesteps,
+    total: schedule.steps,
     encodeMs: encoded.runMs,
   });
 }

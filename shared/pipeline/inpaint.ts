@@ -105,6 +105,7 @@ export async function inpaint(
   return await denoiseAndDecode(g, {
     latents,
     timesteps,
+    total: schedule.steps,
     encodeMs,
     ...(legacy
       ? {

@@ -29,11 +29,4 @@ export {
 } from "./image_to_image.ts";
 export { inpaint, type InpaintRequest } from "./inpaint.ts";
 export { type LoadedPipeline, loadPipeline, type LoadPipelineOptions } from "./load.ts";
-export {
-  DEFAULT_STRENGTH,
-  generate,
-  type GenerateOptions,
-  type GenerateParameters,
-  type GenerateRequest,
-  type GenerateResult,
-} from "./generate.ts";
+export { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";

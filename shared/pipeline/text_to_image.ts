@@ -16,7 +16,7 @@ import { beginGeneration, denoiseAndDecode } from "./_generation.ts";
  * Guidance is diffusers' `uncond + scale · (cond − uncond)`; with a dynamic UNet batch the
  * unconditional and conditional rows go through one run, with a fixed batch through separate runs,
  * and a scale ≤ 1 skips the unconditional rows. Events arrive in order: `start`, one `step` per
- * scheduler timestep, `decode`, `done`.
+ * requested step (whatever extra UNet calls the scheduler makes), `decode`, `done`.
  *
  * @throws {DOMException | unknown} the signal's reason when aborted (within one step).
  * @throws {RangeError | TypeError} for an invalid request.
@@ -40,5 +40,9 @@ export async function textToImage(
   let latents = generation.generator.randn(generation.shape);
   const sigma = scheduler.initNoiseSigma;
   if (sigma !== 1) latents = latents.map((v) => v * sigma);
-  return await denoiseAndDecode(generation, { latents, timesteps: scheduler.timesteps });
+  return await denoiseAndDecode(generation, {
+    latents,
+    timesteps: scheduler.timesteps,
+    total: request.steps,
+  });
 }

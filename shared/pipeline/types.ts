@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { GenerationInit, GenerationParams } from "../generation/mod.ts";
 import type { ModelSession } from "../ort/mod.ts";
 
 /**
@@ -17,26 +18,19 @@ export interface PromptEmbeddings {
   shape: [1, number, number];
 }
 
-/** What to generate. */
-export interface TextToImageRequest {
-  embeddings: PromptEmbeddings;
-  /** Scheduler class name or alias, e.g. `PNDMScheduler`, `euler_a`. */
-  scheduler: string;
-  /** The diffusers `scheduler_config.json` object, snake_case keys as shipped. */
-  schedulerConfig: Record<string, unknown>;
-  /** Denoising steps (`num_inference_steps`). */
-  steps: number;
-  /** Classifier-free guidance scale; `≤ 1` skips the unconditional pass. */
-  guidanceScale: number;
-  /** Seed of the torch-compatible generator; a random one when absent (always returned). */
-  seed?: number | bigint;
-  width: number;
-  height: number;
-  /** Images per prompt. @default {1} */
-  batchSize?: number;
-  /** DDIM-style eta, passed to schedulers that take it. */
-  eta?: number;
-}
+/**
+ * What `textToImage` runs: the scheduling fields of `GenerationParams` plus the prompt embeddings
+ * and the model's scheduler config. The seed is a random one when absent (always returned).
+ */
+export type TextToImageRequest =
+  & Pick<GenerationParams, "scheduler" | "steps" | "guidanceScale" | "width" | "height">
+  & Partial<Pick<GenerationParams, "batchSize" | "eta">>
+  & Pick<GenerationInit, "seed">
+  & {
+    embeddings: PromptEmbeddings;
+    /** The diffusers `scheduler_config.json` object, snake_case keys as shipped. */
+    schedulerConfig: Record<string, unknown>;
+  };
 
 /** Milliseconds spent per stage of one `textToImage` call. */
 export interface PipelineTimings {
@@ -59,13 +53,17 @@ export type PipelineEvent =
   /** A model component finished loading (`loadPipeline`). */
   | { type: "load"; component: string; loaded: number; total: number }
   /** Initial latents are drawn (`seed` resolved); `total` denoising steps follow. */
-  | { type: "start"; seed: bigint; total: number; latents: Float32Array }
-  /** Denoising step `step` of `total` (1-based) finished; `latents` are the current latents. */
+  | { type: "start"; seed: string; total: number; latents: Float32Array }
+  /**
+   * Denoising step `step` of `total` (1-based) finished; `latents` are the current latents.
+   * `total` is the step count asked for: schedulers that call the UNet more often (PNDM's warm-up,
+   * Heun's second order) report each user-facing step once, when its last call finishes.
+   */
   | { type: "step"; step: number; total: number; timestep: number; latents: Float32Array }
   /** Denoising is over; the VAE decodes `images` images. */
   | { type: "decode"; images: number }
   /** The images are ready. */
-  | { type: "done"; seed: bigint; timings: PipelineTimings };
+  | { type: "done"; seed: string; timings: PipelineTimings };
 
 /** One generated image. */
 export interface GeneratedImage {
@@ -111,8 +109,8 @@ export interface TextToImageOptions {
 /** What `textToImage` gives back. */
 export interface TextToImageResult {
   images: GeneratedImage[];
-  /** The seed used (the request's, or the random one drawn). */
-  seed: bigint;
+  /** The seed used (the request's, or the random one drawn), as a decimal string. */
+  seed: string;
   /** Final latents `[batch, channels, height/8, width/8]`, before VAE scaling. */
   latents: Float32Array;
   timings: PipelineTimings;

@@ -5,8 +5,9 @@
  * @module
  */
 
+import { MAX_SEED } from "./random_seed.ts";
+
 const MIN_SEED = -(1n << 63n);
-const MAX_SEED = (1n << 64n) - 1n;
 
 /**
  * The seed in [0, 2^64) (negatives taken mod 2^64, as `manual_seed` does).

@@ -5,4 +5,4 @@
  */
 
 export { createGenerator, randn, type RandomGenerator } from "./generator.ts";
-export { randomSeed, type RandomSource } from "./random_seed.ts";
+export { MAX_SEED, randomSeed, type RandomSource } from "./random_seed.ts";

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The largest seed: torch's generator takes seeds in [0, 2^64 − 1] (2^64 − 1 is exact only as a bigint or decimal string). */
+export const MAX_SEED: bigint = (1n << 64n) - 1n;
+
 /** Where random bits come from: `crypto` or anything with the same `getRandomValues`. */
 export type RandomSource = Pick<Crypto, "getRandomValues">;
 

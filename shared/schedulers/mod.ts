@@ -16,7 +16,17 @@
  * @module
  */
 
-export { createScheduler, schedulerNames } from "./registry.ts";
+export { createScheduler } from "./registry.ts";
+export {
+  CLASS_NAMES,
+  type ClassName,
+  findSampler,
+  samplerName,
+  SCHEDULER_ALIASES,
+  type SchedulerAlias,
+  schedulerAlias,
+  schedulerNames,
+} from "./names.ts";
 export { DDIMScheduler } from "./ddim.ts";
 export { DEISMultistepScheduler } from "./deis_multistep.ts";
 export { DPMSolverMultistepScheduler } from "./dpm_solver_multistep.ts";

@@ -1,6 +1,7 @@
 /**
- * The scheduler registry: diffusers class names and short aliases to constructors, each with the
- * config keys and defaults of its diffusers class. The only code that reads snake_case configs.
+ * The scheduler registry: diffusers class names and short aliases (`names.ts`) to constructors,
+ * each with the config keys and defaults of its diffusers class. The only code that reads
+ * snake_case configs.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { LCMScheduler } from "./lcm.ts";
 import { LMSDiscreteScheduler } from "./lms_discrete.ts";
 import { PNDMScheduler } from "./pndm.ts";
 import { UniPCMultistepScheduler } from "./unipc_multistep.ts";
+import { ALIASES, type ClassName, schedulerNames } from "./names.ts";
 import type { Scheduler, SchedulerConfig } from "./types.ts";
 
 interface Entry {
@@ -49,7 +51,7 @@ const solverType =
     };
   };
 
-const CLASSES: Readonly<Record<string, Entry>> = {
+const CLASSES: Readonly<Record<ClassName, Entry>> = {
   DDIMScheduler: {
     create: (c) => new DDIMScheduler(c),
     keys: [
@@ -166,41 +168,6 @@ const CLASSES: Readonly<Record<string, Entry>> = {
   },
 };
 
-/** Short names: a class plus config keys that override the given config. */
-const ALIASES: Readonly<Record<string, { className: string; overrides?: object }>> = {
-  ddim: { className: "DDIMScheduler" },
-  pndm: { className: "PNDMScheduler", overrides: { skip_prk_steps: true } },
-  plms: { className: "PNDMScheduler", overrides: { skip_prk_steps: true } },
-  lms: { className: "LMSDiscreteScheduler" },
-  euler: { className: "EulerDiscreteScheduler" },
-  euler_a: { className: "EulerAncestralDiscreteScheduler" },
-  heun: { className: "HeunDiscreteScheduler" },
-  kdpm2: { className: "KDPM2DiscreteScheduler" },
-  dpmpp_2m: {
-    className: "DPMSolverMultistepScheduler",
-    overrides: { algorithm_type: "dpmsolver++", solver_order: 2, use_karras_sigmas: false },
-  },
-  dpmpp_2m_karras: {
-    className: "DPMSolverMultistepScheduler",
-    overrides: { algorithm_type: "dpmsolver++", solver_order: 2, use_karras_sigmas: true },
-  },
-  unipc: { className: "UniPCMultistepScheduler" },
-  deis: { className: "DEISMultistepScheduler" },
-  lcm: { className: "LCMScheduler" },
-};
-
-/**
- * Every name {@linkcode createScheduler} accepts: the diffusers class names, then the aliases.
- *
- * @example Offer the choices in a form
- * ```ts ignore
- * for (const name of schedulerNames()) select.add(new Option(name));
- * ```
- */
-export function schedulerNames(): string[] {
-  return [...Object.keys(CLASSES), ...Object.keys(ALIASES)];
-}
-
 /**
  * Builds a scheduler from a diffusers class name or alias and a `scheduler_config.json` object
  * (snake_case keys as shipped; keys the class does not take are ignored).
@@ -222,9 +189,9 @@ export function createScheduler(
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new TypeError(`Cannot create scheduler '${name}' as 'config' must be a plain object`);
   }
-  const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
+  const alias = ALIASES.get(name);
   const className = alias?.className ?? name;
-  const entry = Object.hasOwn(CLASSES, className) ? CLASSES[className] : undefined;
+  const entry = Object.hasOwn(CLASSES, className) ? CLASSES[className as ClassName] : undefined;
   if (entry === undefined) {
     throw new RangeError(
       `Cannot create scheduler as 'name' must be one of ${schedulerNames().join(", ")}: ` +

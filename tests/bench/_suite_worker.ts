@@ -15,8 +15,8 @@
 import {
   createInProcessQueue,
   createRedisQueue,
-  type GenerationRequest,
   type JobQueue,
+  type JobRequest,
   type JobSource,
   startRenderPool,
 } from "../../functions/worker/mod.ts";
@@ -26,7 +26,7 @@ import { LoadMeter, settle } from "./_suite_load.ts";
 import { SuiteContext, type SuiteMode } from "./_suite_context.ts";
 import { type Figure, figure, type Skipped } from "./_suite_stats.ts";
 
-function request(i: number): GenerationRequest {
+function request(i: number): JobRequest {
   return {
     model: "tiny-sd",
     prompt: `a lighthouse at dusk, variation ${i}`,

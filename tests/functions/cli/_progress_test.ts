@@ -4,13 +4,13 @@ import type { PipelineEvent } from "../../../shared/pipeline/mod.ts";
 
 const latents = new Float32Array(4);
 const EVENTS: PipelineEvent[] = [
-  { type: "start", seed: 42n, total: 2, latents },
+  { type: "start", seed: "42", total: 2, latents },
   { type: "step", step: 1, total: 2, timestep: 500, latents },
   { type: "step", step: 2, total: 2, timestep: 1, latents },
   { type: "decode", images: 1 },
   {
     type: "done",
-    seed: 42n,
+    seed: "42",
     timings: { totalMs: 1500, denoiseMs: 1, decodeMs: 1, unetMs: 1, vaeMs: 1, schedulerMs: 1 },
   },
 ];

@@ -35,7 +35,7 @@ Deno.test("deno task generate exits 2 on a bad flag without a stack trace", asyn
   }).output();
   const stderr = new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 2);
-  assert.equal(stderr, "error: --size must be a multiple of 8: got '65'\n");
+  assert.equal(stderr, "error: --size must be a multiple of 8 in [64, 1024]: got '65x65'\n");
 });
 
 Deno.test("generate writes a seeded PNG whose parameters chunk records the request", async () => {

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
 import { readPngParameters } from "../../../shared/image/mod.ts";
-import type { GenerationRequest } from "../../../functions/worker/mod.ts";
+import type { JobRequest } from "../../../functions/worker/mod.ts";
 
 /** A small, fast request for the embedded tiny model. */
-export function tinyRequest(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
+export function tinyRequest(overrides: Partial<JobRequest> = {}): JobRequest {
   return {
     model: "tiny-sd",
     prompt: "a lighthouse at dusk",
@@ -24,7 +24,7 @@ export function tinyRequest(overrides: Partial<GenerationRequest> = {}): Generat
 }
 
 /** Asserts `png` decodes to a `width`×`height` RGBA image carrying the request's parameters. */
-export function assertPng(png: Uint8Array | undefined, request: GenerationRequest): void {
+export function assertPng(png: Uint8Array | undefined, request: JobRequest): void {
   assert.ok(png instanceof Uint8Array, "expected PNG bytes");
   const image = decode(png);
   assert.equal(image.width, request.width);

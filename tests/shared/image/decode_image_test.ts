@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeImage, ImageDecodeError } from "../../../shared/image/mod.ts";
+import { decodeImage, ImageDecodeError } from "../../../shared/image/decode_image.ts";
 import { badImages, gradientRgba, validImages } from "../../_bad_images.ts";
 import { fixturePng, initImage, loadCases, maskImage } from "../pipeline/_image_cases.ts";
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { encodePng, ImageDecodeError, prepareInitImages } from "../../../shared/image/mod.ts";
+import { encodePng } from "../../../shared/image/mod.ts";
+import { ImageDecodeError } from "../../../shared/image/decode_image.ts";
+import { prepareInitImages } from "../../../shared/image/init_images.ts";
 import { gradientRgba } from "../../_bad_images.ts";
 
 const image = encodePng(gradientRgba(20), { width: 20, height: 20 });
@@ -16,7 +18,7 @@ Deno.test("prepareInitImages() takes the image's size rounded down to the latent
   assert.equal(out.mask, undefined);
 });
 
-Deno.test("prepareInitImages() reads OpenAI masks by transparency and A1111 masks by luma, inverted on request", () => {
+Deno.test("prepareInitImages() reads OpenAI masks by transparency and A1111 masks by luma", () => {
   const fromAlpha = prepareInitImages(image, {
     mask: maskPng(10),
     maskFrom: "alpha",
@@ -26,9 +28,9 @@ Deno.test("prepareInitImages() reads OpenAI masks by transparency and A1111 mask
   // Rows 0-9 opaque (keep = 0), rows 10-19 transparent (repaint = 255), stretched to 16 rows.
   assert.equal(fromAlpha.data[0], 0);
   assert.equal(fromAlpha.data[15 * 16], 255);
-  const fromLuma = prepareInitImages(image, { mask: maskPng(10), invertMask: true }).mask!;
-  // White RGB everywhere: luma 255, inverted to 0.
-  assert.deepEqual([...new Set(fromLuma.data)], [0]);
+  const fromLuma = prepareInitImages(image, { mask: maskPng(10) }).mask!;
+  // White RGB everywhere: luma 255 (the alpha channel is ignored).
+  assert.deepEqual([...new Set(fromLuma.data)], [255]);
 });
 
 Deno.test("prepareInitImages() refuses an image smaller than one latent pixel", () => {

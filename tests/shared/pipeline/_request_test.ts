@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { applyGuidance, resolveSeed } from "../../../shared/pipeline/_request.ts";
+import { applyGuidance } from "../../../shared/pipeline/_request.ts";
 import { planRuns, takeRows } from "../../../shared/pipeline/_batch.ts";
 
 Deno.test(
@@ -8,18 +8,6 @@ Deno.test(
     // Rows: uncond [1, -2], cond [3, 0.5]; by hand: 1 + 7.5·2 = 16, -2 + 7.5·2.5 = 16.75.
     assert.deepEqual([...applyGuidance(Float32Array.of(1, -2, 3, 0.5), 7.5)], [16, 16.75]);
     assert.deepEqual([...applyGuidance(Float32Array.of(1, -2, 3, 0.5), 0)], [1, -2]);
-  },
-);
-
-Deno.test(
-  "resolveSeed() keeps given seeds, draws absent ones and rejects out-of-range ones",
-  () => {
-    assert.equal(resolveSeed(42, () => 7), 42n);
-    assert.equal(resolveSeed(2n ** 64n - 1n, () => 7), 2n ** 64n - 1n);
-    assert.equal(resolveSeed(undefined, () => 7), 7n);
-    assert.throws(() => resolveSeed(2n ** 64n, () => 7), RangeError);
-    assert.throws(() => resolveSeed(1.5, () => 7), RangeError);
-    assert.throws(() => resolveSeed(-1, () => 7), RangeError);
   },
 );
 

@@ -67,7 +67,7 @@ Deno.test(
         returnSamples: true,
         onProgress: (event) => events.push(event),
       });
-      assert.equal(result.seed, BigInt(e2e.seed));
+      assert.equal(result.seed, String(e2e.seed));
 
       const start = events.find((e) => e.type === "start");
       assert.ok(start?.type === "start");

@@ -14,7 +14,7 @@ Deno.test("generate() takes manifest defaults and meets the e2e golden", async (
       negativePrompt: "",
       steps: 10,
       guidanceScale: 7.5,
-      seed: 42n,
+      seed: "42",
       width: 64,
       height: 64,
       batchSize: 1,
