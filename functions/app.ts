@@ -26,7 +26,7 @@ import { sdapiRoutes } from "./routes/sdapi.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
 /** Routes that take image uploads (SD_MAX_IMAGE_BODY_BYTES instead of SD_MAX_BODY_BYTES). */
-const IMAGE_UPLOAD_PATHS: readonly string[] = ["/v1/images/edits", "/sdapi/v1/img2img"];
+const IMAGE_UPLOAD_PATHS: readonly string[] = ["/v1/images/edits", "/sdapi/v1/img2img", "/v1/jobs"];
 
 /** Services the app is built from. */
 export interface AppDeps extends Omit<RouteDeps, "randomSeed" | "now" | "staticFiles"> {

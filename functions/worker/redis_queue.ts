@@ -8,6 +8,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import {
@@ -18,6 +19,7 @@ import {
   sleep,
   waitForJob,
 } from "./_common.ts";
+import { encodeRequest } from "./_request_codec.ts";
 import { QueueFullError } from "./errors.ts";
 import { createClaimer, type RunScript } from "./_redis_claims.ts";
 import { decodeJob, GROUP, redisKeys } from "./_redis_keys.ts";
@@ -216,6 +218,9 @@ export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
         groups.add(stream);
       }
       const job = newJob(crypto.randomUUID(), request, Date.now());
+      // Images go into the job hash as binary fields; the stream entry is just the id.
+      const { json, fields } = encodeRequest(job.request);
+      const inputs = Object.entries(fields).flatMap(([name, bytes]) => [name, Buffer.from(bytes)]);
       const accepted = await run(SUBMIT, [
         keys.job(job.id),
         keys.events(job.id),
@@ -226,9 +231,10 @@ export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
         capacity,
         job.createdAt,
         ttlSeconds,
-        JSON.stringify(job.request),
+        json,
         job.progress.total,
         keys.events(job.id),
+        ...inputs,
       ]);
       if (accepted !== 1) {
         const average = Number(await cmd.hget(keys.stats, "averageMs")) || undefined;

@@ -4,10 +4,16 @@
  * reference export of `../shared/fixtures/models/tiny-sd-reference/` with its VAE encoder rebuilt
  * from the reference weights (the fixture's encoder exports only the latent mean; diffusers
  * samples the distribution), and optionally the 9-channel inpainting UNet of
- * `../shared/fixtures/inpaint/`. Test-only.
+ * `../shared/fixtures/inpaint/`; and an API server rendering them. Test-only.
  */
 
 import { buildManifest } from "../../models/mod.ts";
+import { createInProcessQueue, startRenderPool } from "../../functions/worker/mod.ts";
+import type { JobQueue } from "../../functions/services/jobs.ts";
+import { createLocalCatalog } from "../../functions/services/models/local_catalog.ts";
+import type { ModelManifest } from "../../shared/manifest.ts";
+import { recordingEncoder } from "./_encoder.ts";
+import { serveApp, testConfig, testDeps } from "./_harness.ts";
 import { buildVaeEncoder } from "../../models/networks/mod.ts";
 import { fixturePath } from "../_fixtures.ts";
 import { referenceModel } from "../models/networks/_reference.ts";
@@ -60,4 +66,53 @@ export async function writeImageModel(
   const manifest = await buildManifest(dir, { id, license: "MIT" });
   await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest, null, 2));
   return dir;
+}
+
+/**
+ * A server with one real render Worker serving both image models (the 4- and the 9-channel UNet),
+ * on the in-process queue or the given one (Redis).
+ */
+export async function startImageServer(options: { queue?: JobQueue } = {}) {
+  const parent = await Deno.makeTempDir({ prefix: "sd-http-image-" });
+  const dirs = {
+    reference4: await writeImageModel({ parent }),
+    inpaint9: await writeImageModel({ parent, unet: "inpaint9" }),
+  };
+  const ids = { reference4: "tiny-sd-img2img", inpaint9: "tiny-sd-inpaint" };
+  const roots = new Map(Object.entries(ids).map(([k, id]) => [id, dirs[k as keyof typeof dirs]]));
+  const catalog = createLocalCatalog(Object.values(ids), {
+    load: async (id) => {
+      const root = roots.get(id)!;
+      const manifest = JSON.parse(await Deno.readTextFile(`${root}/manifest.json`));
+      return { manifest: manifest as ModelManifest, root };
+    },
+  });
+  const queue = options.queue ?? createInProcessQueue({ capacity: 16 });
+  const pool = startRenderPool({
+    queue,
+    models: Object.values(ids),
+    workers: 1,
+    cacheDir: parent,
+    device: "cpu",
+  });
+  await pool.ready;
+  const deps = await testDeps({
+    config: testConfig(),
+    queue,
+    encoder: recordingEncoder(),
+    catalog,
+  });
+  const { key } = await deps.keys.create("secret");
+  const server = serveApp(deps);
+  return {
+    key,
+    ids,
+    server,
+    async close() {
+      await server.close();
+      await pool.close();
+      await queue.close();
+      await Deno.remove(parent, { recursive: true });
+    },
+  };
 }

@@ -2,21 +2,18 @@ import assert from "node:assert/strict";
 import { decode } from "fast-png";
 import OpenAI, { toFile } from "openai";
 import { encodePng } from "../../../shared/image/mod.ts";
-import { createInProcessQueue, startRenderPool } from "../../../functions/worker/mod.ts";
-import { createLocalCatalog } from "../../../functions/services/models/local_catalog.ts";
 import { toBase64 } from "../../../functions/routes/_generation.ts";
-import type { ModelManifest } from "../../../shared/manifest.ts";
 import { badImages } from "../../_bad_images.ts";
-import { recordingEncoder } from "../_encoder.ts";
-import { jsonPost, serveApp, testConfig, testDeps } from "../_harness.ts";
-import { writeImageModel } from "../_image_model.ts";
+import { jsonPost } from "../_harness.ts";
+import { startImageServer } from "../_image_model.ts";
 import {
   assertImageMatches,
+  CASE_SCHEDULER_ALIASES,
   caseSeed,
   fixturePng,
   type ImageCase,
   loadCases,
-  maskImage,
+  transparentMask,
 } from "../../shared/pipeline/_image_cases.ts";
 
 const SAMPLERS: Record<string, string> = {
@@ -24,62 +21,11 @@ const SAMPLERS: Record<string, string> = {
   DDIMScheduler: "DDIM",
   EulerAncestralDiscreteScheduler: "Euler a",
 };
-const ALIASES: Record<string, string> = {
-  PNDMScheduler: "pndm",
-  DDIMScheduler: "ddim",
-  EulerAncestralDiscreteScheduler: "euler_a",
-};
 
 const cases = [...await loadCases("img2img"), ...await loadCases("inpaint")];
 /** A copy on a plain ArrayBuffer, as `Blob` wants it. */
 const blobPart = (bytes: Uint8Array) => new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-
-/** One server, one real render Worker, both image models (the 4- and the 9-channel UNet). */
-async function setup() {
-  const parent = await Deno.makeTempDir({ prefix: "sd-http-image-" });
-  const dirs = {
-    reference4: await writeImageModel({ parent }),
-    inpaint9: await writeImageModel({ parent, unet: "inpaint9" }),
-  };
-  const ids = { reference4: "tiny-sd-img2img", inpaint9: "tiny-sd-inpaint" };
-  const roots = new Map(Object.entries(ids).map(([k, id]) => [id, dirs[k as keyof typeof dirs]]));
-  const catalog = createLocalCatalog(Object.values(ids), {
-    load: async (id) => {
-      const root = roots.get(id)!;
-      const manifest = JSON.parse(await Deno.readTextFile(`${root}/manifest.json`));
-      return { manifest: manifest as ModelManifest, root };
-    },
-  });
-  const queue = createInProcessQueue({ capacity: 16 });
-  const pool = startRenderPool({
-    queue,
-    models: Object.values(ids),
-    workers: 1,
-    cacheDir: parent,
-    device: "cpu",
-  });
-  await pool.ready;
-  const deps = await testDeps({
-    config: testConfig(),
-    queue,
-    encoder: recordingEncoder(),
-    catalog,
-  });
-  const { key } = await deps.keys.create("secret");
-  const server = serveApp(deps);
-  return {
-    key,
-    ids,
-    server,
-    async close() {
-      await server.close();
-      await pool.close();
-      await queue.close();
-      await Deno.remove(parent, { recursive: true });
-    },
-  };
-}
 
 function img2imgBody(
   c: ImageCase,
@@ -101,18 +47,8 @@ function img2imgBody(
   };
 }
 
-/** The fixture mask as OpenAI wants it: fully transparent where diffusers' mask is white. */
-async function transparentMask(c: ImageCase): Promise<Uint8Array> {
-  const mask = await maskImage(c);
-  const rgba = new Uint8ClampedArray(mask.width * mask.height * 4).fill(255);
-  for (let p = 0; p < mask.width * mask.height; p++) {
-    if (mask.data[p]! >= 128) rgba[p * 4 + 3] = 0;
-  }
-  return encodePng(rgba, { width: mask.width, height: mask.height });
-}
-
 Deno.test("image to image and inpainting over HTTP reproduce the diffusers goldens; bad images are 4xx", async (t) => {
-  const { key, ids, server, close } = await setup();
+  const { key, ids, server, close } = await startImageServer();
   try {
     const post = (path: string, body: unknown) =>
       fetch(`${server.url}${path}`, jsonPost(body, key));
@@ -161,7 +97,7 @@ Deno.test("image to image and inpainting over HTTP reproduce the diffusers golde
             steps: c.call.num_inference_steps,
             guidance_scale: c.call.guidance_scale,
             seed: String(caseSeed(c)),
-            scheduler: ALIASES[c.scheduler.class],
+            scheduler: CASE_SCHEDULER_ALIASES[c.scheduler.class],
             strength: c.call.strength,
           },
         });

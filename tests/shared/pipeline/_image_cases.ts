@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { PixelImage } from "../../../shared/image/mod.ts";
+import { encodePng, type PixelImage } from "../../../shared/image/mod.ts";
 import type { Backend, ModelSession } from "../../../shared/ort/mod.ts";
 import { buildVaeEncoder } from "../../../models/networks/mod.ts";
 import { readFixtureBytes, readFixtureJson } from "../../_fixtures.ts";
@@ -128,4 +128,21 @@ export async function assertImageMatches(
   assert.ok(worst <= maxDiff, `${c.name}: image differs by up to ${worst}`);
   assert.ok(differing <= fraction * golden.length, `${c.name}: ${differing} values differ`);
   return { differing, worst };
+}
+
+/** The scheduler alias of each golden's scheduler class (how the API surfaces name them). */
+export const CASE_SCHEDULER_ALIASES: Readonly<Record<string, string>> = {
+  PNDMScheduler: "pndm",
+  DDIMScheduler: "ddim",
+  EulerAncestralDiscreteScheduler: "euler_a",
+};
+
+/** The case's mask with OpenAI semantics, as a PNG: fully transparent where it repaints. */
+export async function transparentMask(c: ImageCase): Promise<Uint8Array> {
+  const mask = await maskImage(c);
+  const rgba = new Uint8ClampedArray(mask.width * mask.height * 4).fill(255);
+  for (let p = 0; p < mask.width * mask.height; p++) {
+    if (mask.data[p]! >= 128) rgba[p * 4 + 3] = 0;
+  }
+  return encodePng(rgba, { width: mask.width, height: mask.height });
 }
