@@ -7,6 +7,7 @@
  * @module
  */
 
+import { samplers } from "../../shared/schedulers/names.ts";
 import { createClient } from "../sdk/client.ts";
 import type { Client, DevicePreference, GenerateResult, ProgressEvent } from "../sdk/types.ts";
 
@@ -49,6 +50,9 @@ const ui = {
   snippet: $("snippet"),
   copy: $<HTMLButtonElement>("copy"),
 };
+
+// The sampler choices come from the scheduler registry's one name table.
+for (const sampler of samplers()) ui.scheduler.add(new Option(sampler.a1111, sampler.alias));
 
 const DEVICE_NAMES = { webgpu: "WebGPU", wasm: "CPU (wasm)", server: "Server" } as const;
 let client: { key: string; device: string; client: Client } | null = null;

@@ -141,11 +141,12 @@ export function createClient(options: ClientOptions): Client {
     const end = performance.now();
     return {
       blob: new Blob([image.png], { type: "image/png" }),
-      seed: image.seed,
+      seed: image.parameters.seed,
+      parameters: image.parameters,
       device: "server",
       ...(fallbackReason !== undefined ? { fallbackReason } : {}),
-      width: image.width,
-      height: image.height,
+      width: image.parameters.width,
+      height: image.parameters.height,
       timings: { totalMs: end - started, serverMs: end - serverStarted },
     };
   }
@@ -202,6 +203,7 @@ export function createClient(options: ClientOptions): Client {
     return {
       blob: new Blob([image.png], { type: "image/png" }),
       seed: image.seed,
+      parameters: resolved,
       device,
       width: resolved.width,
       height: resolved.height,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { GenerationInit } from "../../shared/generation/params.ts";
+import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
 import type { Api } from "./_http.ts";
 import { readSse } from "./_sse.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
@@ -17,7 +17,18 @@ interface JobView {
   id: string;
   status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
   progress: { step: number; total: number };
-  request: { seed: string; size: string };
+  model: string;
+  /** The job's resolved parameters in the OpenAI body's names. */
+  request: {
+    prompt: string;
+    negative_prompt: string;
+    steps: number;
+    guidance_scale: number;
+    seed: string;
+    size: string;
+    n: number;
+    scheduler: string;
+  };
   images: string[];
   error: { message: string; code: string } | null;
   device: string | null;
@@ -26,9 +37,8 @@ interface JobView {
 /** What {@linkcode renderOnServer} gives back. */
 export interface ServerImage {
   png: Uint8Array<ArrayBuffer>;
-  seed: string;
-  width: number;
-  height: number;
+  /** What the server rendered, translated back from the job view. */
+  parameters: GenerationParams;
   /** The server's device (`cpu`, `cuda`, ...), when it says. */
   serverDevice: string | null;
 }
@@ -55,6 +65,24 @@ function body(request: GenerationInit): Record<string, unknown> {
   if (request.scheduler !== undefined) out.scheduler = request.scheduler;
   if (request.model !== undefined) out.model = request.model;
   return out;
+}
+
+/** The job view's request as `GenerationParams`. */
+function parametersOf(job: JobView): GenerationParams {
+  const r = job.request;
+  const [width, height] = r.size.split("x").map(Number) as [number, number];
+  return {
+    model: job.model,
+    prompt: r.prompt,
+    negativePrompt: r.negative_prompt,
+    seed: r.seed,
+    steps: r.steps,
+    guidanceScale: r.guidance_scale,
+    scheduler: r.scheduler,
+    width,
+    height,
+    batchSize: r.n,
+  };
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -153,8 +181,7 @@ export async function renderOnServer(
     if (url === undefined) throw failure({ ...done, error: { message: "no image", code: "" } });
     const image = await api.request(url, { auth: false, ...(signal ? { signal } : {}) });
     const png = new Uint8Array(await image.arrayBuffer());
-    const [width, height] = done.request.size.split("x").map(Number) as [number, number];
-    return { png, seed: done.request.seed, width, height, serverDevice: done.device };
+    return { png, parameters: parametersOf(done), serverDevice: done.device };
   } finally {
     signal?.removeEventListener("abort", cancel);
   }

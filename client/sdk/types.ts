@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { GenerationInit } from "../../shared/generation/params.ts";
+import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
 
 /**
  * Where an image is made: the caller's GPU (`webgpu`), the caller's CPU (`wasm`) or the server's
@@ -109,6 +109,8 @@ export interface GenerateResult {
   blob: Blob;
   /** The seed used, as a decimal string (seeds may exceed 2^53). */
   seed: string;
+  /** Everything the image was made with, defaults filled (what its PNG `parameters` record). */
+  parameters: GenerationParams;
   /** Which device made the image. */
   device: RenderDevice;
   /** Why the preferred device was not used, when it was not. */

@@ -28,7 +28,7 @@ export async function readJsonObject(c: Context): Promise<JsonObject> {
   const text = await c.req.text();
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text, exactIntegers);
   } catch (error) {
     throw new ApiError(
       400,
@@ -44,6 +44,17 @@ export async function readJsonObject(c: Context): Promise<JsonObject> {
   return value as JsonObject;
 }
 
+/**
+ * `JSON.parse` reviver keeping integer literals beyond 2^53 exact, as bigints (through the
+ * reviver's `context.source`, ES2025): an A1111 client's `"seed": 18446744073709551615` arrives
+ * digit for digit instead of rounded to 18446744073709552000.
+ */
+function exactIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== "number" || Number.isSafeInteger(value)) return value;
+  const source = context?.source;
+  return source !== undefined && /^-?\d+$/.test(source) ? BigInt(source) : value;
+}
+
 /** 400 for `param`: `Invalid 'param': <expectation>: current value is <value>`. */
 export function invalid(param: string, expectation: string, value: unknown): ApiError {
   return new ApiError(
@@ -55,7 +66,7 @@ export function invalid(param: string, expectation: string, value: unknown): Api
 }
 
 function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = typeof value === "bigint" ? String(value) : JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -160,8 +171,8 @@ export function optionalChoice<T extends string>(
 }
 
 /**
- * A seed as its decimal string (the shared `parseSeed`: a JSON number exact up to 2^53, or a
- * decimal string up to 2^64 − 1); `allowRandom` also accepts -1 (A1111's "random"). `undefined`
+ * A seed as its decimal string (the shared `parseSeed`): a JSON number (exact at any size, see
+ * `readJsonObject`) or a decimal string, up to 2^64 − 1; `allowRandom` also accepts -1 (A1111's "random"). `undefined`
  * when absent, null or -1.
  */
 export function optionalSeed(
@@ -172,7 +183,7 @@ export function optionalSeed(
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (options.allowRandom && (value === -1 || value === "-1")) return undefined;
-  if (typeof value !== "number" && typeof value !== "string") {
+  if (typeof value !== "number" && typeof value !== "string" && typeof value !== "bigint") {
     throw invalid(name, `must be ${SEED_RANGE}`, value);
   }
   try {

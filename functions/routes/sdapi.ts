@@ -17,7 +17,7 @@ import type { GenerationInit } from "../../shared/generation/mod.ts";
 import { base64Image, uploadedImages } from "./_uploads.ts";
 import { rateLimit } from "../middleware/rate_limit.ts";
 import type { RouteDeps } from "./_deps.ts";
-import { findSampler, samplerName, SCHEDULER_ALIASES } from "../../shared/schedulers/mod.ts";
+import { findSampler, samplerName, samplers } from "../../shared/schedulers/mod.ts";
 import {
   definedOnly,
   limitsFor,
@@ -51,11 +51,7 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
   const limit = rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits });
 
   app.get("/samplers", auth, limit, (c) => {
-    // One entry per A1111 name (`pndm` and `plms` are both PLMS), from the scheduler registry.
-    const seen = new Set<string>();
-    const offered = SCHEDULER_ALIASES.filter((s) =>
-      deps.schedulers.includes(s.alias) && !seen.has(s.a1111) && seen.add(s.a1111)
-    );
+    const offered = samplers().filter((s) => deps.schedulers.includes(s.alias));
     return c.json(offered.map((s) => ({ name: s.a1111, aliases: s.a1111Aliases, options: {} })));
   });
 

@@ -154,6 +154,9 @@ export async function denoiseAndDecode(
   });
   let schedulerMs = 0;
   let reported = 0;
+  const unetCalls = options.returnSamples
+    ? { timesteps: [] as number[], latents: [] as Float32Array[] }
+    : undefined;
   const denoiseStart = performance.now();
   try {
     for (const [i, timestep] of timesteps.entries()) {
@@ -175,6 +178,8 @@ export async function denoiseAndDecode(
       }).prevSample;
       if (start.afterStep) latents = start.afterStep(latents, i);
       schedulerMs += performance.now() - mark;
+      unetCalls?.timesteps.push(timestep);
+      unetCalls?.latents.push(latents);
       // User-facing steps: call i of n finishes step ⌊(i + 1) · total / n⌋ (n ≥ total, so each
       // step is reported exactly once, the last with the last call).
       const step = Math.floor(((i + 1) * total) / timesteps.length);
@@ -227,6 +232,7 @@ export async function denoiseAndDecode(
     seed,
     latents,
     timings,
+    ...(unetCalls ? { unetCalls } : {}),
     ...(nsfwContentDetected ? { nsfwContentDetected } : {}),
   };
 }

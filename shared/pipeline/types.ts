@@ -101,13 +101,29 @@ export interface TextToImageOptions {
    * @default {true}
    */
   keepEmbeddingsOnDevice?: boolean;
-  /** Return each image's float VAE output too. @default {false} */
+  /**
+   * Return each image's float VAE output too, and the latents after every UNet call
+   * (`TextToImageResult.unetCalls`). @default {false}
+   */
   returnSamples?: boolean;
   safetyChecker?: SafetyChecker;
 }
 
+/**
+ * Every UNet call of a run, in order: what golden tests compare with diffusers' per-call arrays
+ * (progress events report user-facing steps, which PNDM's warm-up and Heun do not match).
+ */
+export interface UnetCallTrace {
+  /** The timestep of each UNet call. */
+  timesteps: number[];
+  /** The latents after the scheduler step of each UNet call. */
+  latents: Float32Array[];
+}
+
 /** What `textToImage` gives back. */
 export interface TextToImageResult {
+  /** Every UNet call's timestep and resulting latents, when `returnSamples` was set. */
+  unetCalls?: UnetCallTrace;
   images: GeneratedImage[];
   /** The seed used (the request's, or the random one drawn), as a decimal string. */
   seed: string;

@@ -22,6 +22,7 @@ export {
   type ClassName,
   findSampler,
   samplerName,
+  samplers,
   SCHEDULER_ALIASES,
   type SchedulerAlias,
   schedulerAlias,

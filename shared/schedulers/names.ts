@@ -85,6 +85,21 @@ export const SCHEDULER_ALIASES: readonly SchedulerAlias[] = Object.freeze([
   { alias: "lcm", className: "LCMScheduler", a1111: "LCM", a1111Aliases: ["k_lcm"] },
 ]);
 
+/**
+ * One entry per AUTOMATIC1111 sampler (the first alias of each display name: `pndm` and `plms`
+ * are both PLMS): what `/sdapi/v1/samplers` lists and the demo page offers.
+ *
+ * @example
+ * ```ts
+ * import { samplers } from "./names.ts";
+ * console.log(samplers().map((s) => s.a1111).includes("DPM2")); // true
+ * ```
+ */
+export function samplers(): SchedulerAlias[] {
+  const seen = new Set<string>();
+  return SCHEDULER_ALIASES.filter((e) => !seen.has(e.a1111) && seen.add(e.a1111));
+}
+
 export const ALIASES: ReadonlyMap<string, SchedulerAlias> = new Map(
   SCHEDULER_ALIASES.map((entry) => [entry.alias, entry]),
 );

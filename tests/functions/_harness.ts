@@ -2,6 +2,7 @@
  * Test harness for the edge app: a configuration, in-memory services, the fixture model as a
  * served model, real HTTP on a loopback port, and a throwaway `redis-server`.
  */
+import { schedulerNames } from "../../shared/schedulers/mod.ts";
 import type { ModelFile, ModelManifest } from "../../shared/manifest.ts";
 import { type AppDeps, createApp } from "../../functions/app.ts";
 import { type Config, parseConfig } from "../../functions/config.ts";
@@ -84,21 +85,8 @@ export async function fixtureCatalog() {
   });
 }
 
-/** Scheduler aliases the tests offer. */
-export const TEST_SCHEDULERS = [
-  "ddim",
-  "pndm",
-  "plms",
-  "lms",
-  "euler",
-  "euler_a",
-  "heun",
-  "dpmpp_2m",
-  "dpmpp_2m_karras",
-  "unipc",
-  "lcm",
-  "PNDMScheduler",
-];
+/** Scheduler names the tests offer: all of the registry's, as `deno task start` does. */
+export const TEST_SCHEDULERS: readonly string[] = schedulerNames();
 
 /** Overrides of {@linkcode testDeps}. */
 export type TestDepsOverrides = Partial<Omit<AppDeps, "encoder" | "queue" | "config">>;

@@ -177,6 +177,14 @@ const CASES: Case[] = [
     param: "seed",
   },
   {
+    name: "seed in exponent form",
+    path: gen,
+    body: '{"prompt": "a red circle", "seed": 1e19}',
+    status: 400,
+    code: "invalid_value",
+    param: "seed",
+  },
+  {
     name: "seed fractional",
     path: gen,
     body: { ...ok, seed: 1.5 },
@@ -185,9 +193,11 @@ const CASES: Case[] = [
     param: "seed",
   },
   {
-    name: "seed beyond exact JSON numbers",
+    // Integer literals are read digit for digit (2^60 is a valid seed), so only a literal past
+    // 2^64 − 1, or one in exponent form, is refused.
+    name: "seed literal beyond 2^64 - 1",
     path: gen,
-    body: { ...ok, seed: 2 ** 60 },
+    body: '{"prompt": "a red circle", "seed": 18446744073709551616}',
     status: 400,
     code: "invalid_value",
     param: "seed",

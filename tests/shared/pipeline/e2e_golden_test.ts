@@ -75,11 +75,13 @@ Deno.test(
       const noiseDiff = maxAbsDiff(start.latents, noise);
       assert.ok(noiseDiff <= NOISE_MAX_ABS, `initial noise differs by ${noiseDiff}`);
 
-      const steps = events.filter((e) => e.type === "step");
-      assert.deepEqual(steps.map((e) => e.timestep), e2e.timesteps);
+      const calls = result.unetCalls;
+      assert.ok(calls, "returnSamples gives the per-call trace");
+      assert.deepEqual(calls.timesteps, e2e.timesteps);
+      assert.equal(events.filter((e) => e.type === "step").length, e2e.steps);
       const perStep = (await readGolden("e2e.latents_per_step.npy")).data as Float32Array;
-      const stepDiffs = steps.map((e, i) =>
-        maxAbsDiff(e.latents, perStep.subarray(i * noise.length, (i + 1) * noise.length))
+      const stepDiffs = calls.latents.map((latents, i) =>
+        maxAbsDiff(latents, perStep.subarray(i * noise.length, (i + 1) * noise.length))
       );
       for (const [i, diff] of stepDiffs.entries()) {
         assert.ok(

@@ -61,6 +61,15 @@ async function runCase(c: ImageCase): Promise<void> {
     const stepsLeft = Math.floor(c.call.num_inference_steps * c.call.strength);
     assert.deepEqual(steps.map((e) => e.step), Array.from({ length: stepsLeft }, (_, i) => i + 1));
     assert.equal(steps.at(-1)!.timestep, c.timesteps_used.at(-1));
+    // Every UNet call: diffusers' timesteps, and its latents (after the blend, for 4-channel
+    // inpainting) within the case's latent tolerance.
+    assert.deepEqual(result.unetCalls!.timesteps, c.timesteps_used);
+    const perCall = await goldenArray(c, "latents_per_step");
+    const size = result.latents.length;
+    for (const [i, latents] of result.unetCalls!.latents.entries()) {
+      const diff = maxAbs(latents, perCall.subarray(i * size, (i + 1) * size));
+      assert.ok(diff <= c.tolerance.final_latents_max_abs, `call ${i} latents ${diff}`);
+    }
     const start = events.find((e) => e.type === "start");
     assert.ok(start?.type === "start");
     const { tolerance } = c;

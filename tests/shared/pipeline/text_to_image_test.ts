@@ -134,6 +134,29 @@ Deno.test("textToImage() emits start, every requested step in order, decode and 
 });
 
 Deno.test(
+  "textToImage() reports the requested steps when the scheduler calls the UNet more often",
+  async () => {
+    const prk = { ...pipeline.manifest.schedulerConfig, skip_prk_steps: false };
+    const cases: [Partial<TextToImageRequest>, number][] = [
+      [{ scheduler: "heun" }, 7], // second order: 2·4 − 1 calls
+      [{ scheduler: "kdpm2" }, 7],
+      [{ scheduler: "PNDMScheduler", schedulerConfig: prk }, 13], // Runge–Kutta warm-up
+    ];
+    for (const [overrides, calls] of cases) {
+      const { session, log } = spySession(pipeline.unet);
+      const events: PipelineEvent[] = [];
+      await textToImage(
+        request(overrides),
+        options({ unet: session, onProgress: (e) => events.push(e) }),
+      );
+      assert.equal(log.batches.length, calls, String(overrides.scheduler));
+      const steps = events.flatMap((e) => e.type === "step" ? [`${e.step}/${e.total}`] : []);
+      assert.deepEqual(steps, ["1/4", "2/4", "3/4", "4/4"], String(overrides.scheduler));
+    }
+  },
+);
+
+Deno.test(
   "textToImage() aborted from a progress handler stops before the next UNet run",
   async () => {
     const controller = new AbortController();
