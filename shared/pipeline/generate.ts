@@ -16,10 +16,7 @@ import {
 } from "../generation/mod.ts";
 import { encodePrompt } from "./encode_prompt.ts";
 import type { LoadedPipeline } from "./load.ts";
-import { textToImage } from "./text_to_image.ts";
-import { imageToImage } from "./image_to_image.ts";
-import { inpaint } from "./inpaint.ts";
-import { adjustMask } from "../image/mod.ts";
+import { runGeneration } from "./run_generation.ts";
 import type { TextToImageOptions, TextToImageResult } from "./types.ts";
 
 /** Options of {@linkcode generate}: `textToImage`'s hooks and the limits to check against. */
@@ -61,33 +58,14 @@ export async function generate(
     maxLength: manifest.tokenizer.maxLength,
   });
   hooks.signal?.throwIfAborted();
-  const request = {
-    ...parameters,
-    embeddings,
-    schedulerConfig: manifest.schedulerConfig,
-  };
-  const run = {
+  const result = await runGeneration(parameters, embeddings, {
     ...hooks,
     unet: pipeline.unet,
     vaeDecoder: pipeline.vaeDecoder,
     scalingFactor: manifest.scalingFactor,
     vaeScaleFactor: manifest.vaeScaleFactor,
-  };
-  const { initImage, mask, strength } = parameters;
-  let result: TextToImageResult;
-  if (initImage === undefined) result = await textToImage(request, run);
-  else {
-    const vaeEncoder = await pipeline.loadVaeEncoder();
-    const images = { ...request, image: initImage, strength: strength! };
-    result = mask === undefined
-      ? await imageToImage(images, { ...run, vaeEncoder })
-      : await inpaint({
-        ...images,
-        mask: adjustMask(mask, {
-          blur: parameters.maskBlur ?? 0,
-          invert: parameters.invertMask ?? false,
-        }),
-      }, { ...run, vaeEncoder });
-  }
+    schedulerConfig: manifest.schedulerConfig,
+    vaeEncoder: () => pipeline.loadVaeEncoder(),
+  });
   return { ...result, parameters };
 }

@@ -28,5 +28,6 @@ export {
   type ImageToImageRequest,
 } from "./image_to_image.ts";
 export { inpaint, type InpaintRequest } from "./inpaint.ts";
+export { runGeneration, type RunGenerationOptions } from "./run_generation.ts";
 export { type LoadedPipeline, loadPipeline, type LoadPipelineOptions } from "./load.ts";
 export { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";
