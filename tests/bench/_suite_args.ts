@@ -16,6 +16,7 @@ export const SECTIONS = [
   "tokenizer",
   "networks",
   "pipeline",
+  "img2img",
   "edge",
   "bundles",
   "worker",
