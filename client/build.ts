@@ -206,16 +206,6 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
   }
 }
 
-/** Builds `client/dist` unless it already holds a manifest (what `deno task start` needs). */
-export async function ensureClientBuilt(options: BuildClientOptions = {}): Promise<void> {
-  const outDir = options.outDir ?? `${CLIENT}dist`;
-  try {
-    await Deno.stat(`${outDir}/manifest.json`);
-  } catch {
-    await buildClient(options);
-  }
-}
-
 const BUILD_USAGE = "Usage: deno task build [--out-dir <dir>] [--no-minify]\n" +
   "  Bundles embed.js, sdk.js, the render worker, the demo page and onnxruntime-web's files\n" +
   "  into client/dist/ (or <dir>), with source maps; the worker and onnxruntime files are\n" +

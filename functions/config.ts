@@ -104,11 +104,7 @@ export function parseConfig(
   options: ParseConfigOptions = {},
 ): Config {
   const issues: ConfigIssue[] = [];
-  const { read, int } = envReader(env, issues);
-  const list = (name: string, fallback: string[]): string[] => {
-    const raw = read(name);
-    return raw === undefined ? fallback : raw.split(",").map((s) => s.trim()).filter(Boolean);
-  };
+  const { read, int, list } = envReader(env, issues);
 
   const port = int("PORT", 8000, 0, 65535);
   const models = list("SD_MODELS", ["tiny-sd"]);
@@ -210,7 +206,11 @@ function envReader(env: Readonly<Record<string, string | undefined>>, issues: Co
     }
     return value;
   };
-  return { read, int };
+  const list = (name: string, fallback: string[]): string[] => {
+    const raw = read(name);
+    return raw === undefined ? fallback : raw.split(",").map((s) => s.trim()).filter(Boolean);
+  };
+  return { read, int, list };
 }
 
 function readLimits(int: IntReader): { secret: RequestLimits; publishable: RequestLimits } {
@@ -248,6 +248,51 @@ export function parseLimits(env: Readonly<Record<string, string | undefined>>): 
   const { secret } = readLimits(envReader(env, issues).int);
   if (issues.length > 0) throw new ConfigError(issues);
   return secret;
+}
+
+/** What a standalone render worker (`deno task worker`) reads from the environment. */
+export interface WorkerConfig {
+  /** `SD_REDIS_URL` (or `REDIS_URL`): the queue the API instances share. */
+  readonly redisUrl: string | undefined;
+  /** `SD_MODELS`: the models this worker renders. */
+  readonly models: readonly string[];
+  /** `SD_WORKERS`: render Workers in this process. */
+  readonly workers: number;
+  /** `SD_WORKER_THREADS`: CPU threads per Worker; the cores divided among them when absent. */
+  readonly workerThreads?: number;
+  /** `SD_MODELS_DIR`. */
+  readonly modelsDir?: string;
+  /** `SD_DEVICE`: `auto`, `cpu` or `cuda`. */
+  readonly device: string;
+}
+
+/**
+ * Parses a render worker's configuration from the environment (its flags override it).
+ *
+ * @throws {ConfigError} listing every invalid variable.
+ *
+ * @example
+ * ```ts
+ * const config = parseWorkerConfig({ SD_REDIS_URL: "redis://127.0.0.1:6379", SD_WORKERS: "2" });
+ * config.workers; // 2
+ * ```
+ */
+export function parseWorkerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
+  const issues: ConfigIssue[] = [];
+  const { read, int, list } = envReader(env, issues);
+  const modelsDir = read("SD_MODELS_DIR");
+  const config: WorkerConfig = {
+    redisUrl: read("SD_REDIS_URL") ?? read("REDIS_URL"),
+    models: Object.freeze(list("SD_MODELS", ["tiny-sd"])),
+    workers: int("SD_WORKERS", 1, 1, 64),
+    ...(read("SD_WORKER_THREADS") === undefined
+      ? {}
+      : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
+    ...(modelsDir === undefined ? {} : { modelsDir }),
+    device: read("SD_DEVICE") ?? "auto",
+  };
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze(config);
 }
 
 /** Whether `value` is a bare origin (`scheme://host[:port]`, no path). */

@@ -12,8 +12,8 @@
  */
 import { createApp } from "./app.ts";
 import { parseConfig } from "./config.ts";
-import { createRuntime, type Runtime } from "./services/runtime.ts";
-import { isStartupError } from "./services/startup_errors.ts";
+import { createRuntime, type Runtime } from "./runtime/runtime.ts";
+import { isStartupError } from "./runtime/startup_errors.ts";
 
 /** The configuration and services, or a readable reason on stderr and exit code 2. */
 async function setUp(): Promise<Runtime> {

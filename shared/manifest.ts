@@ -6,17 +6,9 @@
  * @module
  */
 
-/** Element types that appear at the ONNX boundary of Stable Diffusion exports. */
-export type TensorDType = "float32" | "float16" | "int32" | "int64" | "uint8";
+import type { TensorSpec } from "./tensor/spec.ts";
 
-/** One input or output of an ONNX graph. Symbolic (dynamic) dimensions are strings. */
-export interface TensorSpec {
-  /** ONNX I/O name, e.g. `sample`, `timestep`, `encoder_hidden_states`. */
-  name: string;
-  dtype: TensorDType;
-  /** Dimensions; a string is a named dynamic axis such as `"batch"`. Empty for a scalar. */
-  shape: (number | string)[];
-}
+export type { TensorDType, TensorSpec } from "./tensor/spec.ts";
 
 /** A file of a model component, addressed by path relative to the model root. */
 export interface ModelFile {

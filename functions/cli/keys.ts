@@ -14,13 +14,13 @@
 import { parseArgs } from "node:util";
 import { parseConfig } from "../config.ts";
 import type { KeyService } from "../services/keys/mod.ts";
-import { openKeyService } from "../services/runtime_keys.ts";
-import { isStartupError } from "../services/startup_errors.ts";
+import { openKeyService } from "../runtime/keys.ts";
+import { isStartupError } from "../runtime/startup_errors.ts";
 
 const USAGE = `Usage:
-  deno task keys create --kind secret|publishable [--name NAME] [--origin URL ...]
-  deno task keys list
-  deno task keys revoke ID`;
+  npx -y deno@2.9.6 task keys create --kind secret|publishable [--name NAME] [--origin URL ...]
+  npx -y deno@2.9.6 task keys list
+  npx -y deno@2.9.6 task keys revoke ID`;
 
 /** Runs the CLI with `args`; returns the exit code. */
 export async function runKeysCli(args: string[], keys: KeyService): Promise<number> {

@@ -32,7 +32,7 @@ export function clientRoutes(deps: Pick<RouteDeps, "staticFiles">): Hono<AppEnv>
       throw new ApiError(
         404,
         "client_not_built",
-        `'${path}' is not available: build the browser client with 'deno task build'`,
+        `'${path}' is not available: build the browser client with 'npx -y deno@2.9.6 task build'`,
       );
     }
     return c.body(file.body, 200, {

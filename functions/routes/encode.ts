@@ -12,7 +12,7 @@ import { requireAuth } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
 import { rateLimit } from "../middleware/rate_limit.ts";
-import { toFloat16Array } from "../services/encoder/float16.ts";
+import { toFloat16Array } from "../../shared/tensor/mod.ts";
 import type { RouteDeps } from "./_deps.ts";
 import { toBase64 } from "./_generation.ts";
 import { optionalString, readJsonObject, requiredString } from "./_validate.ts";

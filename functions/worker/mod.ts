@@ -22,10 +22,10 @@ export {
 export { JobCancelledError, QueueFullError } from "./errors.ts";
 export {
   createInProcessQueue,
-  type InProcessQueue,
+  InProcessQueue,
   type InProcessQueueOptions,
 } from "./in_process_queue.ts";
-export { createRedisQueue, type RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
+export { createRedisQueue, RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
 export {
   type RenderDevice,
   type RenderPool,

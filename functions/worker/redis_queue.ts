@@ -21,11 +21,13 @@ import {
 } from "./_common.ts";
 import { encodeRequest } from "./_request_codec.ts";
 import { QueueFullError } from "./errors.ts";
-import { createClaimer, type RunScript } from "./_redis_claims.ts";
+import { type Claimer, createClaimer, type RunScript } from "./_redis_claims.ts";
 import { decodeJob, GROUP, redisKeys } from "./_redis_keys.ts";
 import { Subscriptions } from "./_redis_pubsub.ts";
 import { CANCEL, SUBMIT } from "./_redis_scripts.ts";
 import {
+  type ClaimedJob,
+  type ClaimOptions,
   isTerminal,
   type Job,
   type JobEvent,
@@ -61,12 +63,6 @@ export interface RedisQueueOptions {
   onError?(error: unknown): void;
 }
 
-/** The Redis queue: both sides of the contract. */
-export interface RedisQueue extends JobQueue, JobSource {
-  /** This client's consumer name (who claimed shows in the job hash as `worker`). */
-  readonly consumer: string;
-}
-
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
     throw new RangeError(
@@ -77,97 +73,130 @@ function positive(name: string, value: number): number {
 }
 
 /**
- * Connects a queue client to Redis. API instances use its `JobQueue` side; render workers pass it
- * to `startRenderPool` as the `JobSource`.
+ * A queue client on Redis: API instances use its `JobQueue` side; render workers pass it to
+ * `startRenderPool` as the `JobSource`.
  *
  * @example An API instance and a worker sharing Redis
  * ```ts ignore
- * const queue = createRedisQueue({ url: "redis://127.0.0.1:6379" });
+ * const queue = new RedisQueue({ url: "redis://127.0.0.1:6379" });
  * const job = await queue.submit(request);
  * const done = await queue.wait(job.id); // rendered by any worker process
  * ```
  */
-export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
-  if (typeof options.url !== "string" || options.url.length === 0) {
-    throw new TypeError("Cannot create a Redis queue as 'url' must be a redis:// URL");
-  }
-  const capacity = positive("capacity", options.capacity ?? 32);
-  const ttlSeconds = Math.ceil(positive("ttlSeconds", options.ttlSeconds ?? 86_400));
-  const claimIdleMs = positive("claimIdleMs", options.claimIdleMs ?? 30_000);
-  const pollMs = positive("pollMs", options.pollMs ?? 1000);
-  const onError = options.onError ??
-    ((error) => console.error(`redis queue: ${errorMessage(error)}`));
-  const keys = redisKeys(options.prefix ?? "sd:");
-  const consumer = options.consumer ?? `worker-${crypto.randomUUID().slice(0, 8)}`;
-  const connect = () => {
-    const redis = new Redis(options.url, { maxRetriesPerRequest: null });
-    redis.on("error", onError);
-    return redis;
-  };
-  const cmd = connect();
-  const subscriptions = new Subscriptions(connect);
-  const closing = new AbortController();
-  const shas = new Map<string, string>();
-  const groups = new Set<string>();
+export class RedisQueue implements JobQueue, JobSource {
+  /** This client's consumer name (who claimed shows in the job hash as `worker`). */
+  readonly consumer: string;
+  readonly #capacity: number;
+  readonly #ttlSeconds: number;
+  readonly #pollMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #keys: ReturnType<typeof redisKeys>;
+  readonly #cmd: Redis;
+  readonly #subscriptions: Subscriptions;
+  readonly #closing = new AbortController();
+  readonly #shas = new Map<string, string>();
+  readonly #groups = new Set<string>();
+  readonly #claimer: Claimer;
 
-  const run: RunScript = async (script, scriptKeys, args) => {
-    let sha = shas.get(script.lua);
-    if (sha === undefined) {
-      sha = createHash("sha1").update(script.lua).digest("hex");
-      shas.set(script.lua, sha);
+  constructor(options: RedisQueueOptions) {
+    if (typeof options.url !== "string" || options.url.length === 0) {
+      throw new TypeError("Cannot create a Redis queue as 'url' must be a redis:// URL");
     }
-    try {
-      return await cmd.evalsha(sha, scriptKeys.length, ...scriptKeys, ...args);
-    } catch (error) {
-      if (!errorMessage(error).includes("NOSCRIPT")) throw error;
-      return await cmd.eval(script.lua, scriptKeys.length, ...scriptKeys, ...args);
-    }
-  };
-
-  async function get(id: string): Promise<Job | null> {
-    return decodeJob(await cmd.hgetallBuffer(keys.job(id)));
-  }
-
-  const claimer = createClaimer({
-    cmd,
-    connect,
-    run,
-    keys,
-    subscriptions,
-    get,
-    consumer,
-    ttlSeconds,
-    claimIdleMs,
-    heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? claimIdleMs / 4),
-    blockMs: positive("blockMs", options.blockMs ?? 1000),
-    maxAttempts: positive("maxAttempts", options.maxAttempts ?? 3),
-    onError,
-  });
-
-  async function toEvent(id: string, fields: string[]): Promise<JobEvent | null> {
-    const record = new Map<string, string>();
-    for (let i = 0; i + 1 < fields.length; i += 2) record.set(fields[i]!, fields[i + 1]!);
-    const field = (name: string) => record.get(name) ?? "";
-    const type = field("type") as JobEvent["type"];
-    if (type === "step") {
-      return { type, step: Number(field("step")), total: Number(field("total")) };
-    }
-    const job = await get(id);
-    if (job === null) return null;
-    if (isTerminal(type)) return { type, job } as JobEvent;
-    // An earlier state replayed: the job as it is now, with the status it had then.
-    const { images: _images, error: _error, ...rest } = job;
-    return { type, job: { ...rest, status: type } } as JobEvent;
+    this.#capacity = positive("capacity", options.capacity ?? 32);
+    this.#ttlSeconds = Math.ceil(positive("ttlSeconds", options.ttlSeconds ?? 86_400));
+    const claimIdleMs = positive("claimIdleMs", options.claimIdleMs ?? 30_000);
+    this.#pollMs = positive("pollMs", options.pollMs ?? 1000);
+    const onError = options.onError ??
+      ((error) => console.error(`redis queue: ${errorMessage(error)}`));
+    this.#onError = onError;
+    this.#keys = redisKeys(options.prefix ?? "sd:");
+    this.consumer = options.consumer ?? `worker-${crypto.randomUUID().slice(0, 8)}`;
+    const connect = () => {
+      const redis = new Redis(options.url, { maxRetriesPerRequest: null });
+      redis.on("error", onError);
+      return redis;
+    };
+    this.#cmd = connect();
+    this.#subscriptions = new Subscriptions(connect);
+    this.#claimer = createClaimer({
+      cmd: this.#cmd,
+      connect,
+      run: (script, keys, args) => this.#run(script, keys, args),
+      keys: this.#keys,
+      subscriptions: this.#subscriptions,
+      get: (id) => this.get(id),
+      consumer: this.consumer,
+      ttlSeconds: this.#ttlSeconds,
+      claimIdleMs,
+      heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? claimIdleMs / 4),
+      blockMs: positive("blockMs", options.blockMs ?? 1000),
+      maxAttempts: positive("maxAttempts", options.maxAttempts ?? 3),
+      onError,
+    });
   }
 
-  async function* events(id: string, watch: JobWatchOptions = {}): AsyncGenerator<JobEvent> {
-    const signal = watch.signal === undefined
-      ? closing.signal
-      : AbortSignal.any([watch.signal, closing.signal]);
-    if ((await cmd.exists(keys.job(id))) === 0) return;
+  async submit(request: JobRequest): Promise<Job> {
+    checkRequest(request);
+    if (this.#closing.signal.aborted) throw new Error("Cannot submit a job as the queue is closed");
+    const keys = this.#keys;
+    const stream = keys.stream(request.model);
+    if (!this.#groups.has(stream)) {
+      await this.#cmd.xgroup("CREATE", stream, GROUP, "0", "MKSTREAM").catch((error: Error) => {
+        if (!error.message.includes("BUSYGROUP")) throw error;
+      });
+      this.#groups.add(stream);
+    }
+    const job = newJob(crypto.randomUUID(), request, Date.now());
+    // Images go into the job hash as binary fields; the stream entry is just the id.
+    const { json, fields } = encodeRequest(job.request);
+    const inputs = Object.entries(fields).flatMap(([name, bytes]) => [name, Buffer.from(bytes)]);
+    const accepted = await this.#run(SUBMIT, [
+      keys.job(job.id),
+      keys.events(job.id),
+      keys.queued,
+      stream,
+    ], [
+      job.id,
+      this.#capacity,
+      job.createdAt,
+      this.#ttlSeconds,
+      json,
+      job.progress.total,
+      keys.events(job.id),
+      ...inputs,
+    ]);
+    if (accepted !== 1) {
+      const average = Number(await this.#cmd.hget(keys.stats, "averageMs")) || undefined;
+      throw new QueueFullError(this.#capacity, { retryAfterSeconds: retryAfterSeconds(average) });
+    }
+    return job;
+  }
+
+  async get(id: string): Promise<Job | null> {
+    return decodeJob(await this.#cmd.hgetallBuffer(this.#keys.job(id)));
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const keys = this.#keys;
+    const result = await this.#run(CANCEL, [keys.job(id), keys.events(id), keys.queued], [
+      id,
+      Date.now(),
+      this.#ttlSeconds,
+      keys.events(id),
+      keys.cancel,
+    ]);
+    return result === 1;
+  }
+
+  async *events(id: string, watch: JobWatchOptions = {}): AsyncGenerator<JobEvent> {
+    const closing = this.#closing.signal;
+    const signal = watch.signal === undefined ? closing : AbortSignal.any([watch.signal, closing]);
+    const cmd = this.#cmd;
+    const stream = this.#keys.events(id);
+    if ((await cmd.exists(this.#keys.job(id))) === 0) return;
     let dirty = false;
     let wake: (() => void) | undefined;
-    const unlisten = await subscriptions.listen(keys.events(id), () => {
+    const unlisten = await this.#subscriptions.listen(stream, () => {
       dirty = true;
       wake?.();
     });
@@ -177,16 +206,16 @@ export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
       while (!signal.aborted) {
         dirty = false;
         const from = last === "-" ? "-" : `(${last}`;
-        const entries = await cmd.xrange(keys.events(id), from, "+", "COUNT", 200);
+        const entries = await cmd.xrange(stream, from, "+", "COUNT", 200);
         for (const [entryId, fields] of entries) {
           last = entryId;
-          const event = await toEvent(id, fields);
+          const event = await this.#toEvent(id, fields);
           if (event === null) return;
           yield event;
           if (event.type !== "step" && isTerminal(event.job.status)) return;
         }
         if (entries.length > 0) continue;
-        const job = await get(id);
+        const job = await this.get(id);
         if (job === null) return;
         if (isTerminal(job.status)) {
           // Its events expired or were trimmed: report the final state once re-read.
@@ -197,71 +226,69 @@ export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
           finalSeen = true;
           continue;
         }
-        if (!dirty) await sleep(pollMs, { signal, wake: (resume) => wake = resume });
+        if (!dirty) await sleep(this.#pollMs, { signal, wake: (resume) => wake = resume });
         wake = undefined;
       }
     } finally {
-      await unlisten().catch(onError);
+      await unlisten().catch(this.#onError);
     }
   }
 
-  return {
-    consumer,
-    async submit(request: JobRequest) {
-      checkRequest(request);
-      if (closing.signal.aborted) throw new Error("Cannot submit a job as the queue is closed");
-      const stream = keys.stream(request.model);
-      if (!groups.has(stream)) {
-        await cmd.xgroup("CREATE", stream, GROUP, "0", "MKSTREAM").catch((error: Error) => {
-          if (!error.message.includes("BUSYGROUP")) throw error;
-        });
-        groups.add(stream);
-      }
-      const job = newJob(crypto.randomUUID(), request, Date.now());
-      // Images go into the job hash as binary fields; the stream entry is just the id.
-      const { json, fields } = encodeRequest(job.request);
-      const inputs = Object.entries(fields).flatMap(([name, bytes]) => [name, Buffer.from(bytes)]);
-      const accepted = await run(SUBMIT, [
-        keys.job(job.id),
-        keys.events(job.id),
-        keys.queued,
-        stream,
-      ], [
-        job.id,
-        capacity,
-        job.createdAt,
-        ttlSeconds,
-        json,
-        job.progress.total,
-        keys.events(job.id),
-        ...inputs,
-      ]);
-      if (accepted !== 1) {
-        const average = Number(await cmd.hget(keys.stats, "averageMs")) || undefined;
-        throw new QueueFullError(capacity, { retryAfterSeconds: retryAfterSeconds(average) });
-      }
-      return job;
-    },
-    get,
-    async cancel(id: string) {
-      const result = await run(CANCEL, [keys.job(id), keys.events(id), keys.queued], [
-        id,
-        Date.now(),
-        ttlSeconds,
-        keys.events(id),
-        keys.cancel,
-      ]);
-      return result === 1;
-    },
-    events,
-    wait: (id, watch = {}) => waitForJob(events(id, watch), id, watch.signal),
-    claim: (claim) => claimer.claim(claim),
-    async close() {
-      if (closing.signal.aborted) return;
-      closing.abort();
-      await claimer.close();
-      subscriptions.close();
-      await cmd.quit().catch(() => cmd.disconnect());
-    },
-  };
+  wait(id: string, watch: JobWatchOptions = {}): Promise<Job> {
+    return waitForJob(this.events(id, watch), id, watch.signal);
+  }
+
+  claim(claim: ClaimOptions): Promise<ClaimedJob | null> {
+    return this.#claimer.claim(claim);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort();
+    await this.#claimer.close();
+    this.#subscriptions.close();
+    await this.#cmd.quit().catch(() => this.#cmd.disconnect());
+  }
+
+  async #run(...[script, scriptKeys, args]: Parameters<RunScript>): Promise<unknown> {
+    let sha = this.#shas.get(script.lua);
+    if (sha === undefined) {
+      sha = createHash("sha1").update(script.lua).digest("hex");
+      this.#shas.set(script.lua, sha);
+    }
+    try {
+      return await this.#cmd.evalsha(sha, scriptKeys.length, ...scriptKeys, ...args);
+    } catch (error) {
+      if (!errorMessage(error).includes("NOSCRIPT")) throw error;
+      return await this.#cmd.eval(script.lua, scriptKeys.length, ...scriptKeys, ...args);
+    }
+  }
+
+  async #toEvent(id: string, fields: string[]): Promise<JobEvent | null> {
+    const record = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) record.set(fields[i]!, fields[i + 1]!);
+    const field = (name: string) => record.get(name) ?? "";
+    const type = field("type") as JobEvent["type"];
+    if (type === "step") {
+      return { type, step: Number(field("step")), total: Number(field("total")) };
+    }
+    const job = await this.get(id);
+    if (job === null) return null;
+    if (isTerminal(type)) return { type, job } as JobEvent;
+    // An earlier state replayed: the job as it is now, with the status it had then.
+    const { images: _images, error: _error, ...rest } = job;
+    return { type, job: { ...rest, status: type } } as JobEvent;
+  }
+}
+
+/**
+ * Connects a queue client to Redis (`new RedisQueue(options)`).
+ *
+ * @example
+ * ```ts ignore
+ * const queue = createRedisQueue({ url: "redis://127.0.0.1:6379" });
+ * ```
+ */
+export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
+  return new RedisQueue(options);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { elementCount } from "../../shared/tensor/mod.ts";
 import type { AttributeValue } from "./graph.ts";
 
 /** What inference knows about a value: its shape and, for small tensors, its elements. */
@@ -20,7 +21,7 @@ export interface Known {
 type Attrs = Record<string, AttributeValue>;
 type Rule = (inputs: (Known | null)[], attrs: Attrs, outputs: number) => Known[];
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const size = elementCount;
 
 function need(inputs: (Known | null)[], i: number): Known {
   const info = inputs[i];
@@ -128,7 +129,7 @@ const conv: Rule = (inputs, attrs) => {
 const reshape: Rule = (inputs) => {
   const input = need(inputs, 0);
   const target = valuesOf(inputs, 1).map((d, i) => (d === 0 ? input.shape[i]! : d));
-  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const known = elementCount(target.filter((d) => d !== -1));
   const shape = target.map((d) => (d === -1 ? size(input.shape) / known : d));
   if (size(shape) !== size(input.shape)) {
     throw new RangeError(`cannot reshape [${input.shape}] to [${target}]`);

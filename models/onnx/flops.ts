@@ -15,6 +15,7 @@
  * @module
  */
 
+import { elementCount } from "../../shared/tensor/mod.ts";
 import type { GraphBuilder } from "./graph.ts";
 import { inferShapes } from "./shapes.ts";
 
@@ -28,7 +29,7 @@ export interface FlopCount {
   byOpType: Record<string, number>;
 }
 
-const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+const product = elementCount;
 
 /**
  * Counts the multiply-adds of one forward pass of `g` on inputs of the given shapes.

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { elementCount } from "../../shared/tensor/mod.ts";
+
 /** Element types used at the graph boundary and for initializers. */
 export type DType = "float32" | "float16" | "int32" | "int64";
 
@@ -107,7 +109,7 @@ export const ONNX_ELEMENT_TYPE: Readonly<Record<DType, number>> = Object.freeze(
   float16: 10,
 });
 
-const ELEMENT_COUNT = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+const ELEMENT_COUNT = elementCount;
 
 /**
  * Builds an ONNX graph node by node.

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { elementCount } from "../../shared/tensor/mod.ts";
 import type { GraphBuilder } from "./graph.ts";
 import { type Known, OPS } from "./_shape_ops.ts";
 
@@ -58,7 +59,7 @@ export function inferShapes(
     known.set(io.name, { shape: [...shape] });
   }
   for (const init of g.initializers) {
-    const size = init.dims.reduce((a, b) => a * b, 1);
+    const size = elementCount(init.dims);
     const data = !init.isParam && size <= MAX_TRACKED_VALUES ? init.data() : null;
     known.set(init.name, {
       shape: [...init.dims],

@@ -8,7 +8,7 @@
  */
 
 import { onnx } from "./_proto.ts";
-import { toFloat16Bytes } from "./_float16.ts";
+import { elementCount, toFloat16Bytes } from "../../shared/tensor/mod.ts";
 import {
   type AttributeValue,
   type GraphBuilder,
@@ -43,7 +43,7 @@ export function initializerBytes(init: Initializer): Uint8Array {
   if (data === null) {
     throw new Error(`Cannot encode parameter '${init.name}': its weight source has no data`);
   }
-  const expected = init.dims.reduce((a, b) => a * b, 1);
+  const expected = elementCount(init.dims);
   if (data.length !== expected) {
     throw new RangeError(
       `Cannot encode '${init.name}' with shape [${init.dims}]: got ${data.length} values, expected ${expected}`,
@@ -232,7 +232,7 @@ export async function writeModel(
   const dataPath = `${dir}/${dataName}`;
   const bytesPerElement = g.weightDType === "float16" ? 2 : 4;
   const weightBytes = g.initializers.reduce(
-    (sum, i) => sum + i.dims.reduce((a, b) => a * b, 1) * bytesPerElement,
+    (sum, i) => sum + elementCount(i.dims) * bytesPerElement,
     0,
   );
   const external = options.externalData === "auto" || options.externalData === undefined

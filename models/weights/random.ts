@@ -18,6 +18,7 @@
  * @module
  */
 
+import { elementCount } from "../../shared/tensor/mod.ts";
 import type { WeightSource } from "../onnx/graph.ts";
 
 /** Options of {@linkcode createRandomWeights}. */
@@ -59,7 +60,7 @@ export function createRandomWeights(options: RandomWeightsOptions = {}): WeightS
   const seed = options.seed ?? 0;
   return {
     get(name, shape) {
-      const count = shape.reduce((a, b) => a * b, 1);
+      const count = elementCount(shape);
       const next = mulberry32(fnv1a(name) ^ Math.imul(seed + 1, 0x9e3779b1));
       const out = new Float32Array(count);
       const u = () => next() * 2 - 1;

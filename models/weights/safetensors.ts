@@ -7,6 +7,7 @@
  * @module
  */
 
+import { elementCount, fromFloat16Bits } from "../../shared/tensor/mod.ts";
 import type { WeightSource } from "../onnx/graph.ts";
 
 /** Storage types this reader converts to float32. */
@@ -72,22 +73,12 @@ function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
   if (dtype === "F32") {
     for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
   } else if (dtype === "F16") {
-    for (let i = 0; i < count; i++) out[i] = float16ToNumber(view.getUint16(i * 2, true));
+    for (let i = 0; i < count; i++) out[i] = fromFloat16Bits(view.getUint16(i * 2, true));
   } else if (dtype === "BF16") {
     const u32 = new Uint32Array(out.buffer);
     for (let i = 0; i < count; i++) u32[i] = view.getUint16(i * 2, true) << 16;
   }
   return out;
-}
-
-/** Decodes a binary16 bit pattern. */
-export function float16ToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /**
@@ -135,7 +126,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsWeights>
           );
         }
         const [begin, end] = e.data_offsets;
-        if (dataStart + end > size || end - begin !== shapeSize(shape) * (BYTES[e.dtype] ?? 0)) {
+        if (dataStart + end > size || end - begin !== elementCount(shape) * (BYTES[e.dtype] ?? 0)) {
           throw new RangeError(`Tensor '${name}' in ${path} has inconsistent data offsets`);
         }
         const raw = new Uint8Array(end - begin);
@@ -148,10 +139,6 @@ export async function openSafetensors(path: string): Promise<SafetensorsWeights>
     file.close();
     throw error;
   }
-}
-
-function shapeSize(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function readExactSync(file: Deno.FsFile, into: Uint8Array, position: number, path: string) {

@@ -8,16 +8,13 @@
  * @module
  */
 
+import { elementCount } from "../../shared/tensor/mod.ts";
 import type { WeightSource } from "../onnx/graph.ts";
 
 /** A tensor to write. */
 export interface SafetensorsTensor {
   shape: number[];
   data: Float32Array;
-}
-
-function elementCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** The padded header bytes and total data size for float32 tensors in name order. */

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { TensorDType, TensorSpec } from "../manifest.ts";
+import type { TensorDType, TensorSpec } from "../tensor/mod.ts";
 import type { HostTensor, HostTensorData } from "./types.ts";
-import { fromFloat16Data, toFloat16Data } from "./_float16.ts";
+import { elementCount, fromFloat16Data, toFloat16Data } from "../tensor/mod.ts";
 
 /** Data ready for an onnxruntime tensor of a given dtype. */
 export type OrtData = HostTensorData | Uint16Array | ArrayLike<number>;
@@ -73,7 +73,7 @@ export function toOrtData(dtype: TensorDType, data: HostTensorData): OrtData {
 
 /** Checks the feed's element count and rank against the spec. */
 export function checkFeed(spec: TensorSpec, value: HostTensor): void {
-  const count = value.dims.reduce((a, b) => a * b, 1);
+  const count = elementCount(value.dims);
   if (count !== value.data.length) {
     throw new RangeError(
       `Cannot feed '${spec.name}' as its dims [${value.dims}] hold ${count} values: ` +

@@ -7,7 +7,7 @@
  */
 
 import type { InferenceSession, Tensor } from "onnxruntime-common";
-import type { TensorSpec } from "../manifest.ts";
+import type { TensorSpec } from "../tensor/mod.ts";
 import type {
   Device,
   DeviceTensor,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TensorSpec } from "../manifest.ts";
+import type { TensorSpec } from "../tensor/mod.ts";
 
 /**
  * A place a model can run: `webgpu` and `wasm` through onnxruntime-web (browsers, Deno), `cuda`

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TensorSpec } from "../manifest.ts";
+import type { TensorSpec } from "../tensor/mod.ts";
 import type { HostTensor, ModelSession, TensorValue } from "../ort/mod.ts";
 
 /** The input or output called `name`, else the one at `index` (for exports with other names). */

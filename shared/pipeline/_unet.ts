@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TensorSpec } from "../manifest.ts";
+import type { TensorSpec } from "../tensor/mod.ts";
 import type { DeviceTensor, HostTensor, ModelSession, TensorValue } from "../ort/mod.ts";
 import {
   type BatchRun,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { elementCount } from "../tensor/mod.ts";
 import type { StepOptions } from "./types.ts";
 
 const f32 = Math.fround;
@@ -49,7 +50,7 @@ export function drawNoise(name: string, length: number, options: StepOptions): F
     );
   }
   const shape = options.shape ?? [length];
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = elementCount(shape);
   if (size !== length) {
     throw new RangeError(
       `Cannot step ${name} as 'shape' must hold ${length} elements: current shape is [${shape}]`,

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../functions/config.ts";
+import {
+  ConfigError,
+  parseConfig,
+  parseLimits,
+  parseWorkerConfig,
+} from "../../functions/config.ts";
 
 Deno.test("parseConfig() gives documented defaults and a frozen object", () => {
   const config = parseConfig({ HOME: "/home/u" });
@@ -71,4 +76,44 @@ Deno.test("parseConfig() requires a JWT secret when Redis shares state between i
     () => parseConfig({ SD_REDIS_URL: "redis://127.0.0.1:6379" }),
     /SD_JWT_SECRET: is required with SD_REDIS_URL/,
   );
+});
+
+Deno.test("parseWorkerConfig() reads the worker's variables once and lists invalid ones", () => {
+  assert.deepEqual(
+    { ...parseWorkerConfig({}) },
+    { redisUrl: undefined, models: ["tiny-sd"], workers: 1, device: "auto" },
+  );
+  const config = parseWorkerConfig({
+    SD_REDIS_URL: "redis://r:6379",
+    SD_MODELS: "a, b",
+    SD_WORKERS: "3",
+    SD_WORKER_THREADS: "2",
+    SD_MODELS_DIR: "/m",
+    SD_DEVICE: "cuda",
+  });
+  assert.deepEqual({ ...config, models: [...config.models] }, {
+    redisUrl: "redis://r:6379",
+    models: ["a", "b"],
+    workers: 3,
+    workerThreads: 2,
+    modelsDir: "/m",
+    device: "cuda",
+  });
+  assert.throws(
+    () => parseWorkerConfig({ SD_WORKERS: "0", SD_WORKER_THREADS: "x" }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.issues.map((i) => i.variable).join() === "SD_WORKERS,SD_WORKER_THREADS",
+  );
+});
+
+Deno.test("parseLimits() gives the CLI the secret keys' SD_MAX_* limits", () => {
+  assert.deepEqual({ ...parseLimits({}) }, {
+    maxSteps: 150,
+    maxSize: 1024,
+    maxImages: 4,
+    maxGuidance: 50,
+  });
+  assert.equal(parseLimits({ SD_MAX_STEPS: "60", SD_MAX_GUIDANCE: "20" }).maxSteps, 60);
+  assert.throws(() => parseLimits({ SD_MAX_SIZE: "big" }), ConfigError);
 });

@@ -1,10 +1,9 @@
 /**
- * Prompt encoding: the encoder interface, its caching wrapper, the Redis second level and the
- * float16 conversion used by `/v1/encode`.
+ * Prompt encoding: the encoder interface, its caching wrapper and the Redis second level (the
+ * float16 conversion of `/v1/encode` is `shared/tensor`'s).
  *
  * @module
  */
 export * from "./encoder.ts";
 export * from "./cached_encoder.ts";
 export * from "./redis_cache.ts";
-export * from "./float16.ts";

@@ -30,7 +30,7 @@ async function run(args: string[], env: Record<string, string>): Promise<Exit> {
 
 const START = ["run", "-A", "functions/cli/start.ts"];
 const SERVE = (port: number) => ["serve", "-A", "--port", String(port), "functions/main.ts"];
-const WORKER = ["run", "-A", "functions/worker/main.ts"];
+const WORKER = ["run", "-A", "functions/cli/worker.ts"];
 const KEYS = ["run", "-A", "functions/cli/keys.ts", "list"];
 
 function assertReadable(exit: Exit, code: number, message: RegExp): void {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { toFloat16Array } from "../../../functions/services/encoder/float16.ts";
+import { toFloat16Array } from "../../../shared/tensor/mod.ts";
 import { expectedEmbeddings, recordingEncoder } from "../_encoder.ts";
 import { jsonPost, serveApp, testDeps } from "../_harness.ts";
 import { createInProcessQueue } from "../../../functions/worker/mod.ts";

@@ -1,5 +1,5 @@
 /**
- * A standalone render-worker process (`functions/worker/main.ts`) for the split-topology tests,
+ * A standalone render-worker process (`functions/cli/worker.ts`) for the split-topology tests,
  * with its output drained and its readiness awaited.
  */
 
@@ -17,7 +17,7 @@ export interface WorkerProcess {
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
-/** Starts `deno run -A functions/worker/main.ts` against `redisUrl`. */
+/** Starts `deno run -A functions/cli/worker.ts` against `redisUrl`. */
 export function startWorkerProcess(
   redisUrl: string,
   options: { name: string; workers?: number; args?: string[] },
@@ -26,7 +26,7 @@ export function startWorkerProcess(
     args: [
       "run",
       "-A",
-      "functions/worker/main.ts",
+      "functions/cli/worker.ts",
       "--consumer",
       options.name,
       "--workers",

@@ -1,5 +1,5 @@
 /**
- * The split topology for real: render-worker processes (`functions/worker/main.ts`) and API-side
+ * The split topology for real: render-worker processes (`functions/cli/worker.ts`) and API-side
  * queue clients sharing a `redis-server`, with a worker process killed (SIGKILL) mid-job.
  */
 import assert from "node:assert/strict";

@@ -8,7 +8,7 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 
 async function runWorker(args: string[], env: Record<string, string>) {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "functions/worker/main.ts", ...args],
+    args: ["run", "-A", "functions/cli/worker.ts", ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", SD_REDIS_URL: "", REDIS_URL: "", ...env },
     stdout: "null",
@@ -29,7 +29,8 @@ Deno.test("deno task worker explains a missing Redis URL and bad numbers, exitin
     [
       [],
       { ...redis, SD_WORKER_THREADS: "-1" },
-      "render worker: --threads must be a positive integer: '-1'",
+      "render worker: Cannot start as the configuration is invalid: " +
+      "SD_WORKER_THREADS: must be an integer in [1, 1024]: current value is '-1'",
     ],
   ];
   for (const [args, env, expected] of cases) {

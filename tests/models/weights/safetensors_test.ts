@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import {
   encodeSafetensors,
-  float16ToNumber,
   openSafetensors,
   writeSafetensors,
 } from "../../../models/weights/mod.ts";
+import { fromFloat16Bits } from "../../../shared/tensor/mod.ts";
 import { fixturePath } from "../../_fixtures.ts";
 
 async function tempFile(bytes: Uint8Array): Promise<string> {
@@ -86,7 +86,7 @@ Deno.test("F16 and BF16 tensors are widened to float32", async () => {
   const weights = await openSafetensors(path);
   assert.deepEqual([...weights.get("h", [2])!], [1, -2.5]);
   assert.deepEqual([...weights.get("b", [1])!], [3.140625]);
-  assert.equal(float16ToNumber(0x0001), 2 ** -24);
+  assert.equal(fromFloat16Bits(0x0001), 2 ** -24);
   weights.close();
   await Deno.remove(path);
 });

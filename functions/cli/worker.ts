@@ -1,7 +1,7 @@
 /**
  * `deno task worker`: a standalone render-worker process for the split topology (API instances
- * with `SD_WORKERS=0`, render workers elsewhere, Redis between them). The only place of the
- * worker that reads the environment.
+ * with `SD_WORKERS=0`, render workers elsewhere, Redis between them). Its environment is parsed
+ * once by `parseWorkerConfig` (`functions/config.ts`); flags override it.
  *
  * ```sh
  * SD_REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models tiny-sd
@@ -17,12 +17,12 @@
 
 import { parseArgs } from "node:util";
 import { loadModel, requireModels } from "../../models/mod.ts";
-import { connectRedis } from "../services/redis_connection.ts";
-import { isStartupError } from "../services/startup_errors.ts";
-import { createRedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
-import { type RenderDevice, startRenderPool } from "./pool.ts";
+import { parseWorkerConfig, type WorkerConfig } from "../config.ts";
+import { connectRedis } from "../runtime/redis_connection.ts";
+import { isStartupError } from "../runtime/startup_errors.ts";
+import { createRedisQueue, type RedisQueueOptions } from "../worker/redis_queue.ts";
+import { type RenderDevice, startRenderPool } from "../worker/pool.ts";
 
-const env = Deno.env.toObject();
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -50,17 +50,26 @@ function integer(name: string, text: string | undefined, fallback: number): numb
   return value;
 }
 
-const url = env.SD_REDIS_URL ?? env.REDIS_URL;
+let env: WorkerConfig;
+try {
+  env = parseWorkerConfig(Deno.env.toObject());
+} catch (error) {
+  if (!isStartupError(error)) throw error;
+  fail(error.message.replace(/\n\s*/g, " "));
+}
+const url = env.redisUrl;
 if (url === undefined || !/^rediss?:\/\//.test(url)) {
   fail("set SD_REDIS_URL (redis://host:port) to the Redis the API instances use");
 }
-const models = (values.models ?? env.SD_MODELS ?? "tiny-sd").split(",").map((m) => m.trim())
-  .filter((m) => m.length > 0);
-const workers = integer("--workers", values.workers ?? env.SD_WORKERS, 1);
-const threadsText = values.threads ?? env.SD_WORKER_THREADS;
-const threads = threadsText === undefined ? undefined : integer("--threads", threadsText, 1);
-const device = (values.device ?? env.SD_DEVICE ?? "auto") as RenderDevice;
-const cacheDir = values["cache-dir"] ?? env.SD_MODELS_DIR;
+const models = values.models === undefined
+  ? [...env.models]
+  : values.models.split(",").map((m) => m.trim()).filter((m) => m.length > 0);
+const workers = integer("--workers", values.workers, env.workers);
+const threads = values.threads === undefined
+  ? env.workerThreads
+  : integer("--threads", values.threads, 1);
+const device = (values.device ?? env.device) as RenderDevice;
+const cacheDir = values["cache-dir"] ?? env.modelsDir;
 const queueOptions: RedisQueueOptions = { url };
 if (values.consumer !== undefined) queueOptions.consumer = values.consumer;
 if (values.prefix !== undefined) queueOptions.prefix = values.prefix;

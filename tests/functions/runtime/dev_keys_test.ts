@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ensureDevelopmentKeys } from "../../../functions/services/dev_keys.ts";
+import { ensureDevelopmentKeys } from "../../../functions/runtime/dev_keys.ts";
 import { createKeyService, createMemoryKeyStore } from "../../../functions/services/keys/mod.ts";
 import { createTokenService } from "../../../functions/services/tokens.ts";
 

@@ -10,7 +10,7 @@ import {
   createKeyService,
   createRedisKeyStore,
   type KeyService,
-} from "./keys/mod.ts";
+} from "../services/keys/mod.ts";
 import { connectRedis } from "./redis_connection.ts";
 
 /**

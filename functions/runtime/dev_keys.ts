@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { KeyService } from "./keys/mod.ts";
-import { PUBLISHABLE_SCOPES } from "./scopes.ts";
-import type { TokenService } from "./tokens.ts";
+import type { KeyService } from "../services/keys/mod.ts";
+import { PUBLISHABLE_SCOPES } from "../services/scopes.ts";
+import type { TokenService } from "../services/tokens.ts";
 
 /** Options of {@linkcode ensureDevelopmentKeys}. */
 export interface DevelopmentKeysOptions {
@@ -46,7 +46,7 @@ export async function ensureDevelopmentKeys(
   if (active.length > 0) {
     const lines = [
       `API keys: ${active.length} active (only hashes are stored, so they are not shown again).`,
-      "  New ones: deno task keys create --kind secret|publishable [--origin URL]",
+      "  New ones: npx -y deno@2.9.6 task keys create --kind secret|publishable [--origin URL]",
     ];
     const secret = active.find((r) => r.kind === "secret");
     if (secret === undefined) return { lines };

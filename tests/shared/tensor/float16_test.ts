@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { toFloat16Array, toFloat16Bits } from "../../../functions/services/encoder/float16.ts";
+import { toFloat16Array, toFloat16Bits } from "../../../shared/tensor/mod.ts";
 
 // Bit patterns from the IEEE 754 binary16 definition (largest normal 65504, smallest subnormal
 // 2^-24, 1/3 rounds to 0x3555, 0.1 to 0x2e66).

@@ -12,16 +12,16 @@ import { schedulerNames } from "../../shared/schedulers/mod.ts";
 import type { AppDeps } from "../app.ts";
 import type { Config } from "../config.ts";
 import { createInProcessQueue, createRedisQueue, startRenderPool } from "../worker/mod.ts";
-import { createCachedEncoder } from "./encoder/cached_encoder.ts";
-import { createPipelineEncoder } from "./encoder/pipeline_encoder.ts";
-import { createRedisBytesCache } from "./encoder/redis_cache.ts";
-import type { JobQueue } from "./jobs.ts";
-import { createFileKeyStore, createKeyService, createRedisKeyStore } from "./keys/mod.ts";
-import { createLocalCatalog } from "./models/local_catalog.ts";
-import { createMemoryRateLimiter, createRedisRateLimiter } from "./rate_limit/mod.ts";
+import { createCachedEncoder } from "../services/encoder/cached_encoder.ts";
+import { createPipelineEncoder } from "../services/encoder/pipeline_encoder.ts";
+import { createRedisBytesCache } from "../services/encoder/redis_cache.ts";
+import type { JobQueue } from "../services/jobs.ts";
+import { createFileKeyStore, createKeyService, createRedisKeyStore } from "../services/keys/mod.ts";
+import { createLocalCatalog } from "../services/models/local_catalog.ts";
+import { createMemoryRateLimiter, createRedisRateLimiter } from "../services/rate_limit/mod.ts";
 import { connectRedis } from "./redis_connection.ts";
-import { createDirStaticFiles } from "./static_files.ts";
-import { createTokenService } from "./tokens.ts";
+import { createDirStaticFiles } from "../services/static_files.ts";
+import { createTokenService } from "../services/tokens.ts";
 
 /** Options of {@linkcode createRuntime}. */
 export interface CreateRuntimeOptions {
