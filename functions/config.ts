@@ -41,6 +41,8 @@ export interface Config {
   /** Longest lifetime of a minted token, in seconds. */
   readonly tokenMaxTtlSeconds: number;
   readonly maxBodyBytes: number;
+  /** Body limit of the image uploads (`/v1/images/edits`, `/sdapi/v1/img2img`). */
+  readonly maxImageBodyBytes: number;
   readonly maxPromptChars: number;
   readonly limits: { readonly secret: RequestLimits; readonly publishable: RequestLimits };
   readonly rateLimits: { readonly secret: RateLimitTier; readonly publishable: RateLimitTier };
@@ -162,6 +164,7 @@ export function parseConfig(
     jwtSecret,
     tokenMaxTtlSeconds: int("SD_TOKEN_MAX_TTL", 3600, 10, 86_400),
     maxBodyBytes: int("SD_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxImageBodyBytes: int("SD_MAX_IMAGE_BODY_BYTES", 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxPromptChars: int("SD_MAX_PROMPT_CHARS", 2000, 1, 100_000),
     limits: Object.freeze({ secret, publishable }),
     rateLimits: Object.freeze({

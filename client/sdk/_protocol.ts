@@ -26,6 +26,8 @@ export type HostMessage =
     modelKey: string;
     unet?: Uint8Array<ArrayBuffer>;
     vaeDecoder?: Uint8Array<ArrayBuffer>;
+    /** Image to image: the VAE encoder (part of the model key when sent). */
+    vaeEncoder?: Uint8Array<ArrayBuffer>;
   }
     & WorkerRun
   | { type: "abort"; id: number };

@@ -17,6 +17,7 @@ import { isAbortError, SdClientError } from "./errors.ts";
 import { createLocalRenderer, type LocalRenderer, LocalRenderError } from "./local_render.ts";
 import { fetchModelFile, type RemoteModelFile } from "./model_files.ts";
 import { renderOnServer } from "./server_render.ts";
+import { prepareImages } from "./init_image.ts";
 import type {
   Client,
   ClientOptions,
@@ -46,7 +47,9 @@ const DEVICES = ["auto", "webgpu", "wasm", "server"];
 const FINAL_CODES = new Set(["unauthorized", "forbidden_origin", "forbidden", "rate_limited"]);
 
 type RemoteManifest = ModelManifest & {
-  components: Record<"unet" | "vae_decoder", { model: RemoteModelFile }>;
+  components: Record<"unet" | "vae_decoder", { model: RemoteModelFile }> & {
+    vae_encoder?: { model: RemoteModelFile };
+  };
 };
 
 interface Encoding {
@@ -76,6 +79,7 @@ export class SdClient implements Client {
   readonly baseUrl: string;
   readonly #preference: DevicePreference;
   readonly #api: Api;
+  readonly #fetch: typeof fetch;
   readonly #nav: (Navigator & { gpu?: GpuLike; deviceMemory?: number }) | undefined;
   readonly #gpu: GpuLike | null;
   readonly #storage: CacheStorage | null;
@@ -99,11 +103,8 @@ export class SdClient implements Client {
     }
     this.baseUrl = baseUrl;
     this.#preference = preference;
-    this.#api = createApi({
-      baseUrl,
-      key: options.key.trim(),
-      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-    });
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#api = createApi({ baseUrl, key: options.key.trim(), fetch: this.#fetch });
     this.#nav = globalThis.navigator as
       | (Navigator & { gpu?: GpuLike; deviceMemory?: number })
       | undefined;
@@ -118,8 +119,19 @@ export class SdClient implements Client {
     const started = performance.now();
     // Checked before any request (so a typo fails before a download); the seed is drawn here,
     // once, so the server fallback renders the same image the device would have.
-    const checked = checkGeneration({ ...params, batchSize: 1 }, PIPELINE_LIMITS);
     const { signal } = opts;
+    const { image, mask, ...fields } = params;
+    if (mask !== undefined && image === undefined) {
+      throw new SdClientError("invalid_request", "'mask' needs an 'image'", { param: "mask" });
+    }
+    const images = image === undefined ? {} : await prepareImages({
+      image,
+      ...(mask !== undefined ? { mask } : {}),
+      ...(fields.width !== undefined ? { width: fields.width } : {}),
+      ...(fields.height !== undefined ? { height: fields.height } : {}),
+      ...(fields.resizeMode !== undefined ? { resizeMode: fields.resizeMode } : {}),
+    }, { fetch: this.#fetch, ...(signal ? { signal } : {}) });
+    const checked = checkGeneration({ ...fields, ...images, batchSize: 1 }, PIPELINE_LIMITS);
     const direct: GenerationInit = checked;
     const preference = this.#preference;
     if (preference === "server") return await this.#viaServer(direct, started, opts);
@@ -234,22 +246,33 @@ export class SdClient implements Client {
     });
     const local = await this.#renderer;
     const api = this.#api;
-    const files = [manifest.components.unet.model, manifest.components.vae_decoder.model];
+    const encoder = manifest.components.vae_encoder?.model;
+    if (resolved.initImage !== undefined && encoder === undefined) {
+      throw new LocalRenderError("failed", `model '${manifest.id}' has no vae_encoder`);
+    }
+    // The encoder is fetched (and its hash keys the loaded model) only for image to image.
+    const files = [
+      manifest.components.unet.model,
+      manifest.components.vae_decoder.model,
+      ...(resolved.initImage !== undefined ? [encoder!] : []),
+    ];
     const fetchOptions = { api, caches: this.#storage, storage: this.#nav?.storage ?? null };
     const model = {
       key: `${manifest.id}:${files.map((f) => f.sha256).join(":")}`,
       async load() {
         const downloadStarted = performance.now();
-        const [unet, vaeDecoder] = await Promise.all(files.map((file) =>
-          fetchModelFile(file, {
-            ...fetchOptions,
-            ...(signal ? { signal } : {}),
-            onProgress: (loaded, total, cached) =>
-              emit({ type: "download", file: file.path, loaded, total, cached }),
-          })
-        )) as [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+        const [unet, vaeDecoder, vaeEncoder] = await Promise.all(
+          files.map((file) =>
+            fetchModelFile(file, {
+              ...fetchOptions,
+              ...(signal ? { signal } : {}),
+              onProgress: (loaded, total, cached) =>
+                emit({ type: "download", file: file.path, loaded, total, cached }),
+            })
+          ),
+        ) as Uint8Array<ArrayBuffer>[];
         timings.downloadMs = performance.now() - downloadStarted;
-        return { unet, vaeDecoder };
+        return { unet: unet!, vaeDecoder: vaeDecoder!, ...(vaeEncoder ? { vaeEncoder } : {}) };
       },
     };
     const image = await local.render(model, {

@@ -31,7 +31,12 @@ export interface LocalRendererOptions {
 /** Model bytes, fetched only when the worker does not hold the model yet. */
 export interface ModelSource {
   key: string;
-  load(): Promise<{ unet: Uint8Array<ArrayBuffer>; vaeDecoder: Uint8Array<ArrayBuffer> }>;
+  load(): Promise<{
+    unet: Uint8Array<ArrayBuffer>;
+    vaeDecoder: Uint8Array<ArrayBuffer>;
+    /** Image to image: the VAE encoder. */
+    vaeEncoder?: Uint8Array<ArrayBuffer>;
+  }>;
 }
 
 /** What a local run gives back. */
@@ -179,6 +184,7 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
           const bytes = await Promise.race([model.load(), stop]);
           message = { ...message, ...bytes };
           transfer.push(bytes.unet.buffer, bytes.vaeDecoder.buffer);
+          if (bytes.vaeEncoder) transfer.push(bytes.vaeEncoder.buffer);
         }
         const reply = await Promise.race([runOnce(id, message, transfer, onProgress), stop]);
         if (reply.type === "error") {

@@ -11,13 +11,15 @@ import { toPng } from "../../shared/generation/png.ts";
 import { createBackend } from "../../shared/ort/backend.ts";
 import type { Backend, GpuDeviceHandle, ModelSession } from "../../shared/ort/types.ts";
 import { webRuntime } from "../../shared/ort/web.ts";
-import { textToImage } from "../../shared/pipeline/text_to_image.ts";
+import { runGeneration } from "../../shared/pipeline/run_generation.ts";
 import type { HostMessage, WorkerMessage } from "../sdk/_protocol.ts";
 
 interface LoadedModel {
   key: string;
   unet: ModelSession;
   vaeDecoder: ModelSession;
+  /** Image to image: the VAE encoder, when its bytes were sent. */
+  vaeEncoder: ModelSession | null;
 }
 
 const scope = globalThis as unknown as {
@@ -68,13 +70,18 @@ async function ensureModel(
     return null;
   }
   if (model !== null) {
-    await Promise.all([model.unet.release(), model.vaeDecoder.release()]);
+    await Promise.all([
+      model.unet.release(),
+      model.vaeDecoder.release(),
+      model.vaeEncoder?.release(),
+    ]);
     model = null;
   }
   const unet = await backend.createSession(message.unet);
   const vaeDecoder = await backend.createSession(message.vaeDecoder);
+  const vaeEncoder = message.vaeEncoder ? await backend.createSession(message.vaeEncoder) : null;
   await watchDevice();
-  model = { key: message.modelKey, unet, vaeDecoder };
+  model = { key: message.modelKey, unet, vaeDecoder, vaeEncoder };
   return model;
 }
 
@@ -91,11 +98,10 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
       return;
     }
     const loadMs = performance.now() - loadStarted;
-    const result = await textToImage({
-      ...params,
-      embeddings,
+    const { vaeEncoder } = loaded;
+    const result = await runGeneration(params, embeddings, {
       schedulerConfig: numbers.schedulerConfig,
-    }, {
+      ...(vaeEncoder ? { vaeEncoder: () => Promise.resolve(vaeEncoder) } : {}),
       unet: loaded.unet,
       vaeDecoder: loaded.vaeDecoder,
       scalingFactor: numbers.scalingFactor,

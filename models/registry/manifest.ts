@@ -237,9 +237,14 @@ export async function buildManifest(
     );
   }
   const sampleChannels = unet.inputs.find((spec) => spec.name === "sample")?.shape[1];
-  const latentChannels = typeof sampleChannels === "number"
+  const unetChannels = typeof sampleChannels === "number"
     ? sampleChannels
-    : numberAt(unetConfig, "in_channels") ?? numberAt(vaeConfig, "latent_channels") ?? 4;
+    : numberAt(unetConfig, "in_channels");
+  // An inpainting UNet takes 9 channels (latents ‖ mask ‖ masked-image latents); its latents
+  // have the VAE's channels.
+  const latentChannels = unetChannels === 9
+    ? numberAt(vaeConfig, "latent_channels") ?? 4
+    : unetChannels ?? numberAt(vaeConfig, "latent_channels") ?? 4;
   const blocks = vaeConfig?.block_out_channels;
   const vaeScaleFactor = Array.isArray(blocks) && blocks.length > 0 ? 2 ** (blocks.length - 1) : 8;
   const sampleSize = numberAt(unetConfig, "sample_size");

@@ -29,7 +29,12 @@ export interface LoadedPipeline {
   textEncoder: ModelSession;
   unet: ModelSession;
   vaeDecoder: ModelSession;
-  /** Releases the three sessions (not the backend). */
+  /**
+   * The VAE encoder (image to image, inpainting), loaded on first call and kept until `dispose`.
+   * @throws {TypeError} when the model has no `vae_encoder`.
+   */
+  loadVaeEncoder(): Promise<ModelSession>;
+  /** Releases the sessions (not the backend). */
   dispose(): Promise<void>;
 }
 
@@ -91,6 +96,7 @@ export async function loadPipeline(
       });
     }
     const [textEncoder, unet, vaeDecoder] = sessions as [ModelSession, ModelSession, ModelSession];
+    let encoder: Promise<ModelSession> | null = null;
     return {
       manifest,
       device: options.backend.device,
@@ -98,6 +104,24 @@ export async function loadPipeline(
       textEncoder,
       unet,
       vaeDecoder,
+      loadVaeEncoder() {
+        const component = manifest.components.vae_encoder;
+        if (!component) {
+          return Promise.reject(
+            new TypeError(
+              `Cannot encode an image as model '${manifest.id}' has no vae_encoder`,
+            ),
+          );
+        }
+        encoder ??= loadSession(component, options).then((session) => {
+          sessions.push(session);
+          return session;
+        }, (error) => {
+          encoder = null;
+          throw error;
+        });
+        return encoder;
+      },
       dispose: release,
     };
   } catch (error) {

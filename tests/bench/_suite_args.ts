@@ -17,6 +17,7 @@ export const SECTIONS = [
   "networks",
   "pipeline",
   "adherence",
+  "img2img",
   "edge",
   "bundles",
   "worker",

@@ -31,6 +31,7 @@ import { machineInfo, versionInfo } from "./_suite_machine.ts";
 import { measureMemory } from "./_suite_memory.ts";
 import { measureNetworks, recordBuilds } from "./_suite_networks.ts";
 import { measureTextToImage, measureTokenizer } from "./_suite_pipeline.ts";
+import { measureImageToImage } from "./_suite_img2img.ts";
 import { measureProfiles, measureWebGpuFullSize, type ProfileRecord } from "./_suite_profile.ts";
 import { markdownReport } from "./_suite_report.ts";
 import { measureWorkers } from "./_suite_worker.ts";
@@ -52,6 +53,7 @@ const RUNNERS: Record<Section, (ctx: SuiteContext) => Promise<void>> = {
   networks: measureNetworks,
   pipeline: measureTextToImage,
   adherence: measureAdherence,
+  img2img: measureImageToImage,
   edge: measureEdgeEncode,
   bundles: measureBundles,
   worker: measureWorkers,
