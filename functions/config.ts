@@ -56,6 +56,8 @@ export interface Config {
   readonly workers: number;
   /** CPU threads per render worker; the cores divided among the workers when absent. */
   readonly workerThreads?: number;
+  /** Render device: `auto` (CUDA, then WebGPU on a GPU, then CPU), `cpu`, `cuda` or `webgpu`. */
+  readonly device: "auto" | "cpu" | "cuda" | "webgpu";
   /** Directory of the built browser client. */
   readonly clientDist: string;
   /** Log one line per request. */
@@ -139,6 +141,10 @@ export function parseConfig(
       message: "is required with SD_REDIS_URL so that every instance verifies the same tokens",
     });
   }
+  const device = read("SD_DEVICE") ?? "auto";
+  if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) {
+    issues.push({ variable: "SD_DEVICE", message: "must be auto, cpu, cuda or webgpu" });
+  }
   const home = options.home ?? read("HOME") ?? ".";
   const keysPath = read("SD_KEYS_FILE") ?? `${read("XDG_CONFIG_HOME") ?? `${home}/.config`}` +
       "/sd-edge/keys.json";
@@ -176,6 +182,7 @@ export function parseConfig(
     ...(read("SD_WORKER_THREADS") === undefined
       ? {}
       : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
+    device: device as Config["device"],
     clientDist: read("SD_CLIENT_DIST") ?? "client/dist",
     logRequests: read("SD_LOG_REQUESTS") !== "0",
   };
@@ -259,7 +266,7 @@ export interface WorkerConfig {
   readonly workerThreads?: number;
   /** `SD_MODELS_DIR`. */
   readonly modelsDir?: string;
-  /** `SD_DEVICE`: `auto`, `cpu` or `cuda`. */
+  /** `SD_DEVICE`: `auto`, `cpu`, `cuda` or `webgpu`. */
   readonly device: string;
 }
 

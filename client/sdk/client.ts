@@ -74,7 +74,6 @@ function describe(error: unknown): string {
  */
 export class SdClient implements Client {
   readonly baseUrl: string;
-  readonly #options: ClientOptions;
   readonly #preference: DevicePreference;
   readonly #api: Api;
   readonly #nav: (Navigator & { gpu?: GpuLike; deviceMemory?: number }) | undefined;
@@ -99,7 +98,6 @@ export class SdClient implements Client {
       );
     }
     this.baseUrl = baseUrl;
-    this.#options = options;
     this.#preference = preference;
     this.#api = createApi({
       baseUrl,
@@ -229,12 +227,10 @@ export class SdClient implements Client {
     const { signal, onProgress } = opts;
     const emit = (event: ProgressEvent) => onProgress?.(event);
     emit({ type: "device", device });
-    const testHooks = this.#options.testHooks;
     this.#renderer ??= createLocalRenderer({
       workerUrl: this.#workerUrl,
       ortUrl: this.#ortUrl,
       device,
-      ...(testHooks ? { testHooks } : {}),
     });
     const local = await this.#renderer;
     const api = this.#api;

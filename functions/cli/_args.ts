@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import type { GenerationField, GenerationInit } from "../../shared/generation/mod.ts";
-import { parseSeed } from "../../shared/generation/mod.ts";
+import { parseSeed, PIPELINE_LIMITS } from "../../shared/generation/mod.ts";
 import { DEVICES } from "../../shared/ort/mod.ts";
 import type { Device } from "../../shared/ort/mod.ts";
 import { SCHEDULER_ALIASES } from "../../shared/schedulers/mod.ts";
@@ -59,6 +59,7 @@ export function usage(): string {
     lines[lines.length - 1] += `${lines.at(-1) === "" ? "" : ", "}${alias}`;
   }
   const schedulers = lines.join(",\n                        ");
+  const top = PIPELINE_LIMITS;
   return `Generate an image from a prompt with Stable Diffusion.
 
 Usage: npx -y deno@2.9.6 task generate "<prompt>" [options]
@@ -78,7 +79,7 @@ Options:
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
   --no-limits           allow more than the server's SD_MAX_* limits (up to what the pipeline
-                        runs: 1000 steps, 8192 px, 64 images, guidance 100)
+                        runs: ${top.maxSteps} steps, ${top.maxSize} px, ${top.maxImages} images, guidance ${top.maxGuidance})
   --quiet               no progress output
   -h, --help            show this help
 

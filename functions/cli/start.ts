@@ -17,6 +17,7 @@ import { ensureDevelopmentKeys } from "../runtime/dev_keys.ts";
 import { watchParents } from "../runtime/parent_watch.ts";
 import { createRuntime } from "../runtime/runtime.ts";
 import { isStartupError } from "../runtime/startup_errors.ts";
+import { describeRendering } from "../worker/mod.ts";
 
 /** Why `hostname:port` cannot be listened on, or `null` when it can (checked by binding it once). */
 function checkPort(hostname: string, port: number): string | null {
@@ -124,6 +125,7 @@ async function main(): Promise<number> {
       console.log(`Try: curl -H "Authorization: Bearer <secret key>" ${url}/v1/models`);
     },
   }, app.fetch);
+  void runtime.rendering?.then((report) => console.log(describeRendering(report)));
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {

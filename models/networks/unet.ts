@@ -32,6 +32,8 @@ export interface BuildUnetOptions {
    * `GraphBuilderOptions.fusedAttention`). @default {false}
    */
   fusedAttention?: boolean;
+  /** GroupNorm as `ReduceMean`s (see `GraphBuilderOptions.reduceMeanGroupNorm`). @default {false} */
+  reduceMeanGroupNorm?: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export function buildUnet(
     ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
     ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
     ...(options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention }),
+    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
   });
   const contextDim = spec.mid?.crossAttentionDim ?? spec.down[0]!.crossAttentionDim;
   const sample = g.input("sample", "float32", ["batch", spec.inChannels, "height", "width"]);

@@ -34,6 +34,8 @@ export interface BuildVaeOptions {
    * `GraphBuilderOptions.fusedAttention`). @default {false}
    */
   fusedAttention?: boolean;
+  /** GroupNorm as `ReduceMean`s (see `GraphBuilderOptions.reduceMeanGroupNorm`). @default {false} */
+  reduceMeanGroupNorm?: boolean;
 }
 
 /**
@@ -154,6 +156,7 @@ function newGraph(weights: WeightSource, options: BuildVaeOptions, name: string)
     ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
     ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
     ...(options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention }),
+    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
   });
 }
 

@@ -65,7 +65,8 @@ export interface GroupNormOptions {
 
 /**
  * `torch.nn.GroupNorm` with affine parameters on NCHW tensors, as the standard exports write it:
- * Reshape to [N, G, -1] → InstanceNormalization → Reshape back → × weight + bias. Under float16
+ * Reshape to [N, G, -1] → InstanceNormalization (two ReduceMean passes with the builder's
+ * `reduceMeanGroupNorm`) → Reshape back → × weight + bias. Under float16
  * compute it stays float16, as in diffusers' float16 exports: onnxruntime's CPU and WebGPU kernels
  * accumulate the statistics in float32, and casting the norm to float32 and back did not make the
  * float16 reference UNet closer to diffusers on WebGPU (max error 0.9–1.3e-2 either way).
@@ -78,16 +79,29 @@ export function groupNorm(
 ): Value {
   const { numGroups, numChannels, eps } = options;
   const grouped = g.op("Reshape", [x, g.constInt64([0, numGroups, -1])]);
-  const normed = g.op("InstanceNormalization", [
-    grouped,
-    g.constFloat(new Float32Array(numGroups).fill(1), [numGroups]),
-    g.constFloat(new Float32Array(numGroups), [numGroups]),
-  ], { epsilon: eps });
+  const normed = g.reduceMeanGroupNorm
+    ? normalizeLastAxis(g, grouped, eps)
+    : g.op("InstanceNormalization", [
+      grouped,
+      g.constFloat(new Float32Array(numGroups).fill(1), [numGroups]),
+      g.constFloat(new Float32Array(numGroups), [numGroups]),
+    ], { epsilon: eps });
   const restored = g.op("Reshape", [normed, g.op("Shape", [x])]);
   const axes = g.constInt64([1, 2]);
   const weight = g.op("Unsqueeze", [g.param(`${prefix}.weight`, [numChannels]), axes]);
   const bias = g.op("Unsqueeze", [g.param(`${prefix}.bias`, [numChannels]), axes]);
   return g.op("Add", [g.op("Mul", [restored, weight]), bias]);
+}
+
+/** `(x − mean) / √(var + eps)` over the last axis of a 3-D tensor, with two `ReduceMean`s. */
+function normalizeLastAxis(g: GraphBuilder, x: Value, eps: number): Value {
+  const mean = g.op("ReduceMean", [x], { axes: [2], keepdims: 1 });
+  const centred = g.op("Sub", [x, mean]);
+  const variance = g.op("ReduceMean", [g.op("Mul", [centred, centred])], {
+    axes: [2],
+    keepdims: 1,
+  });
+  return g.op("Div", [centred, g.op("Sqrt", [g.op("Add", [variance, g.constFloat([eps])])])]);
 }
 
 /** Options of {@linkcode layerNorm}. */

@@ -18,6 +18,8 @@ export interface Stack {
   /** Serves `html` at `path` on the page server. */
   page(path: string, html: string): void;
   client: ClientManifest;
+  /** The built client's directory, served by the API (tests may add files under `ort/`). */
+  dist: string;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     foreignOrigin: `http://localhost:${port}`,
     page: (path, html) => void pages.set(path, html),
     client,
+    dist,
     async close() {
       await api.close();
       await pageServer.shutdown();

@@ -20,7 +20,7 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 /** Starts `deno run -A functions/cli/worker.ts` against `redisUrl`. */
 export function startWorkerProcess(
   redisUrl: string,
-  options: { name: string; workers?: number; args?: string[] },
+  options: { name: string; workers?: number; args?: string[]; env?: Record<string, string> },
 ): WorkerProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -38,7 +38,7 @@ export function startWorkerProcess(
       ...(options.args ?? []),
     ],
     cwd: ROOT,
-    env: { SD_REDIS_URL: redisUrl, REDIS_URL: redisUrl, NO_COLOR: "1" },
+    env: { SD_REDIS_URL: redisUrl, REDIS_URL: redisUrl, NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -4,13 +4,14 @@
  * the guidance-scale embedding matches diffusers' `get_guidance_scale_embedding`.
  */
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
 import { buildUnet } from "../../../models/networks/mod.ts";
 import { encodeModel } from "../../../models/onnx/mod.ts";
 import { openSafetensors } from "../../../models/weights/mod.ts";
 import { guidanceScaleEmbedding } from "../../../shared/pipeline/mod.ts";
 import { fixturePath, readFixtureBytes, readFixtureJson } from "../../_fixtures.ts";
 import { parseNpy } from "../../_npy.ts";
+import { cpuSession, tensor } from "../../_ort.ts";
+import type { HostTensor, ModelSession } from "../../../shared/ort/mod.ts";
 import { maxAbsDiff } from "./_reference.ts";
 
 const LCM = "lcm/tiny-lcm";
@@ -25,22 +26,22 @@ interface NetworkCase {
 
 const golden = async (file: string) => parseNpy(await readFixtureBytes(`lcm/golden/${file}`));
 
-async function assertNetworkCases(session: ort.InferenceSession): Promise<string[]> {
+async function assertNetworkCases(session: ModelSession): Promise<string[]> {
   const index = await readFixtureJson<{ network_cases: NetworkCase[] }>("lcm/golden/index.json");
   const report: string[] = [];
   for (const c of index.network_cases) {
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, HostTensor> = {};
     for (const [name, { file }] of Object.entries(c.inputs)) {
       const array = await golden(file);
-      feeds[name] = new ort.Tensor(array.dtype, array.data, array.shape);
+      feeds[name] = tensor(array.data, array.shape);
     }
     // The condition computed here, not read from the golden: the pipeline's own embedding.
     const dim = feeds.timestep_cond!.dims[1]!;
     const cond = new Float32Array(c.w.length * dim);
     c.w.forEach((w, row) => cond.set(guidanceScaleEmbedding(w + 1, dim), row * dim));
-    const conditions: [string, ort.Tensor][] = [
+    const conditions: [string, HostTensor][] = [
       ["golden", feeds.timestep_cond!],
-      ["ours", new ort.Tensor("float32", cond, [c.w.length, dim])],
+      ["ours", tensor(cond, [c.w.length, dim])],
     ];
     for (const [label, timestepCond] of conditions) {
       const run = { ...feeds, timestep_cond: timestepCond };
@@ -66,10 +67,10 @@ Deno.test("buildUnet() with time_cond_proj_dim takes timestep_cond and matches d
   } finally {
     weights.close();
   }
-  const session = await ort.InferenceSession.create(model, { executionProviders: ["cpu"] });
+  const session = await cpuSession(model);
   try {
     assert.deepEqual(
-      [...session.inputNames],
+      session.inputs.map((s) => s.name),
       ["sample", "timestep", "encoder_hidden_states", "timestep_cond"],
     );
     console.log((await assertNetworkCases(session)).join(", "));
@@ -79,11 +80,9 @@ Deno.test("buildUnet() with time_cond_proj_dim takes timestep_cond and matches d
 });
 
 Deno.test("the optimum-style LCM export of the fixture runs with the pipeline's guidance embedding", async () => {
-  const session = await ort.InferenceSession.create(fixturePath(`${LCM}/unet/model.onnx`), {
-    executionProviders: ["cpu"],
-  });
+  const session = await cpuSession(fixturePath(`${LCM}/unet/model.onnx`));
   try {
-    assert.ok(session.inputNames.includes("timestep_cond"));
+    assert.ok(session.inputs.some((s) => s.name === "timestep_cond"));
     console.log((await assertNetworkCases(session)).join(", "));
   } finally {
     await session.release();
