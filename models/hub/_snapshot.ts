@@ -9,7 +9,7 @@ import type { ListFileEntry } from "@huggingface/hub";
 import { checkRelativePath, dirname } from "../registry/_files.ts";
 import type { ExpectedFile } from "./_download.ts";
 
-/** Folders of the standard ONNX layout that the pipeline reads. */
+/** Folders of the standard ONNX layout that the pipeline reads (every variant the repo ships). */
 const FOLDERS = [
   "text_encoder/",
   "unet/",
@@ -17,6 +17,11 @@ const FOLDERS = [
   "vae_encoder/",
   "tokenizer/",
   "scheduler/",
+  // float16 variants beside the float32 networks (`models add --variant fp16` picks them).
+  "text_encoder_fp16/",
+  "unet_fp16/",
+  "vae_decoder_fp16/",
+  "vae_encoder_fp16/",
 ];
 
 /** PyTorch checkpoint files, which the ONNX layout does not use. */

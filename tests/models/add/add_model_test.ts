@@ -53,6 +53,11 @@ Deno.test("models add: ONNX folder, diffusers folder, fp16 variant and hub repo 
   // A repository with the PyTorch weights beside the ONNX export (as SimianLuo/LCM_Dreamshaper_v7).
   const repoFiles = await tinyRepoFiles();
   repoFiles["unet/diffusion_pytorch_model.safetensors"] = { bytes: new Uint8Array(64), lfs: true };
+  // …and a UNet variant in unet_fp16/ (the float32 graph here: only where it is found matters).
+  repoFiles["unet_fp16/model.onnx"] = {
+    bytes: await Deno.readFile(fixturePath("models/tiny-sd-reference/unet/model.onnx")),
+    lfs: true,
+  };
   const hub = startHubServer({ repo: "org/tiny-sd-onnx", files: repoFiles });
   try {
     // A plain ONNX export: the manifest is built, the files linked (not copied).
@@ -115,6 +120,8 @@ Deno.test("models add: ONNX folder, diffusers folder, fp16 variant and hub repo 
       !hub.requests.some((r) => r.path.includes("diffusion_pytorch_model")),
       "the PyTorch weights are not downloaded",
     );
+    assert.ok(hub.requests.some((r) => r.path.includes("unet_fp16")), "variants are pulled");
+    assert.equal(hubModel.manifest.variants?.fp16?.unet?.model.path, "unet_fp16/model.onnx");
 
     // Each generates through `deno task start`, plus a folder given straight to --model.
     await copyReference(`${dir}/direct`, PUBLIC_TOKENIZER);
