@@ -58,6 +58,8 @@ export interface Config {
   readonly workers: number;
   /** CPU threads per render worker; the cores divided among the workers when absent. */
   readonly workerThreads?: number;
+  /** Render device: `auto` (CUDA, then WebGPU on a GPU, then CPU), `cpu`, `cuda` or `webgpu`. */
+  readonly device: "auto" | "cpu" | "cuda" | "webgpu";
   /** Directory of the built browser client. */
   readonly clientDist: string;
   /** Log one line per request. */
@@ -107,7 +109,7 @@ export function parseConfig(
   const { read, int, list } = envReader(env, issues);
 
   const port = int("PORT", 8000, 0, 65535);
-  const models = list("SD_MODELS", ["tiny-sd"]);
+  const models = list("SD_MODELS", ["toy-shapes"]);
   if (models.length === 0) issues.push({ variable: "SD_MODELS", message: "must list a model id" });
   for (const id of models) {
     if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(id)) {
@@ -140,6 +142,10 @@ export function parseConfig(
       variable: "SD_JWT_SECRET",
       message: "is required with SD_REDIS_URL so that every instance verifies the same tokens",
     });
+  }
+  const device = read("SD_DEVICE") ?? "auto";
+  if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) {
+    issues.push({ variable: "SD_DEVICE", message: "must be auto, cpu, cuda or webgpu" });
   }
   const home = options.home ?? read("HOME") ?? ".";
   const keysPath = read("SD_KEYS_FILE") ?? `${read("XDG_CONFIG_HOME") ?? `${home}/.config`}` +
@@ -179,6 +185,7 @@ export function parseConfig(
     ...(read("SD_WORKER_THREADS") === undefined
       ? {}
       : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
+    device: device as Config["device"],
     clientDist: read("SD_CLIENT_DIST") ?? "client/dist",
     logRequests: read("SD_LOG_REQUESTS") !== "0",
   };
@@ -262,7 +269,7 @@ export interface WorkerConfig {
   readonly workerThreads?: number;
   /** `SD_MODELS_DIR`. */
   readonly modelsDir?: string;
-  /** `SD_DEVICE`: `auto`, `cpu` or `cuda`. */
+  /** `SD_DEVICE`: `auto`, `cpu`, `cuda` or `webgpu`. */
   readonly device: string;
 }
 
@@ -283,7 +290,7 @@ export function parseWorkerConfig(env: Readonly<Record<string, string | undefine
   const modelsDir = read("SD_MODELS_DIR");
   const config: WorkerConfig = {
     redisUrl: read("SD_REDIS_URL") ?? read("REDIS_URL"),
-    models: Object.freeze(list("SD_MODELS", ["tiny-sd"])),
+    models: Object.freeze(list("SD_MODELS", ["toy-shapes"])),
     workers: int("SD_WORKERS", 1, 1, 64),
     ...(read("SD_WORKER_THREADS") === undefined
       ? {}

@@ -8,7 +8,6 @@
 import type { GenerationParams } from "../../shared/generation/params.ts";
 import type { ModelManifest } from "../../shared/manifest.ts";
 import type { PromptEmbeddings } from "../../shared/pipeline/types.ts";
-import type { TestHooks } from "./types.ts";
 
 /** What the worker runs: the resolved generation, its prompt embeddings and the model's numbers. */
 export type WorkerRun = {
@@ -19,7 +18,7 @@ export type WorkerRun = {
 
 /** Page → worker. */
 export type HostMessage =
-  | { type: "init"; device: "webgpu" | "wasm"; ortUrl: string; testHooks: TestHooks }
+  | { type: "init"; device: "webgpu" | "wasm"; ortUrl: string }
   | {
     type: "run";
     id: number;

@@ -12,7 +12,7 @@ import { type Api, createApi, normalizeBaseUrl } from "./_http.ts";
 import { PIPELINE_LIMITS } from "../../shared/generation/limits.ts";
 import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
 import { checkGeneration, resolveGeneration } from "../../shared/generation/resolve.ts";
-import { checkWebGpu } from "./capabilities.ts";
+import { checkWebGpu, hasShaderF16, pickVariant } from "./capabilities.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
 import { createLocalRenderer, type LocalRenderer, LocalRenderError } from "./local_render.ts";
 import { fetchModelFile, type RemoteModelFile } from "./model_files.ts";
@@ -77,7 +77,6 @@ function describe(error: unknown): string {
  */
 export class SdClient implements Client {
   readonly baseUrl: string;
-  readonly #options: ClientOptions;
   readonly #preference: DevicePreference;
   readonly #api: Api;
   readonly #fetch: typeof fetch;
@@ -103,7 +102,6 @@ export class SdClient implements Client {
       );
     }
     this.baseUrl = baseUrl;
-    this.#options = options;
     this.#preference = preference;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#api = createApi({ baseUrl, key: options.key.trim(), fetch: this.#fetch });
@@ -157,7 +155,10 @@ export class SdClient implements Client {
       ...(signal ? { signal } : {}),
     });
     const timings: GenerateTimings = { totalMs: 0, encodeMs: performance.now() - encodeStarted };
-    const manifest = await this.#manifestOf(encoding.model);
+    // The float16 networks where the GPU computes in float16, the float32 ones elsewhere.
+    const manifest = pickVariant(await this.#manifestOf(encoding.model), {
+      shaderF16: device === "webgpu" && await hasShaderF16(this.#gpu),
+    });
     const resolved = resolveGeneration(checked, manifest, PIPELINE_LIMITS);
     if (device === "webgpu") {
       const memory = this.#nav?.deviceMemory;
@@ -238,12 +239,10 @@ export class SdClient implements Client {
     const { signal, onProgress } = opts;
     const emit = (event: ProgressEvent) => onProgress?.(event);
     emit({ type: "device", device });
-    const testHooks = this.#options.testHooks;
     this.#renderer ??= createLocalRenderer({
       workerUrl: this.#workerUrl,
       ortUrl: this.#ortUrl,
       device,
-      ...(testHooks ? { testHooks } : {}),
     });
     const local = await this.#renderer;
     const api = this.#api;
@@ -310,7 +309,7 @@ export class SdClient implements Client {
  * ```ts ignore
  * const client = createClient({ baseUrl: "https://sd.example.com", key: "pk_..." });
  * const { blob, device, seed } = await client.generate(
- *   { prompt: "a lighthouse at dawn", steps: 20, seed: 42 },
+ *   { prompt: "a red circle on a blue background", steps: 25, seed: 42 },
  *   { onProgress: (e) => e.type === "step" && console.log(`${e.step}/${e.total}`) },
  * );
  * document.querySelector("img")!.src = URL.createObjectURL(blob);

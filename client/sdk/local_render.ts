@@ -8,7 +8,6 @@
  */
 
 import type { HostMessage, WorkerMessage, WorkerProgress, WorkerRun } from "./_protocol.ts";
-import type { TestHooks } from "./types.ts";
 
 /** Why local rendering stopped; the client falls back to the server on any of these. */
 export class LocalRenderError extends Error {
@@ -27,7 +26,6 @@ export interface LocalRendererOptions {
   workerUrl: string;
   ortUrl: string;
   device: "webgpu" | "wasm";
-  testHooks?: TestHooks;
 }
 
 /** Model bytes, fetched only when the worker does not hold the model yet. */
@@ -133,7 +131,6 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
       type: "init",
       device: options.device,
       ortUrl: options.ortUrl,
-      testHooks: options.testHooks ?? {},
     });
   });
 

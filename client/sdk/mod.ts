@@ -36,5 +36,4 @@ export type {
   GpuLike,
   ProgressEvent,
   RenderDevice,
-  TestHooks,
 } from "./types.ts";

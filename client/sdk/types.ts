@@ -38,14 +38,6 @@ export interface ClientOptions {
   cache?: boolean;
   /** The `GPU` object to probe. @default navigator.gpu */
   gpu?: GpuLike | null;
-  /** Hooks for end-to-end tests of the fallback paths. Not part of the stable API. */
-  testHooks?: TestHooks;
-}
-
-/** Test-only behaviour switches. */
-export interface TestHooks {
-  /** Destroy the GPU device after this denoising step (1-based), as a driver reset would. */
-  loseDeviceAtStep?: number;
 }
 
 /** The part of `navigator.gpu` the capability check reads. */

@@ -13,7 +13,6 @@ import type { Backend, GpuDeviceHandle, ModelSession } from "../../shared/ort/ty
 import { webRuntime } from "../../shared/ort/web.ts";
 import { runGeneration } from "../../shared/pipeline/run_generation.ts";
 import type { HostMessage, WorkerMessage } from "../sdk/_protocol.ts";
-import type { TestHooks } from "../sdk/types.ts";
 
 interface LoadedModel {
   key: string;
@@ -30,10 +29,8 @@ const scope = globalThis as unknown as {
 
 let backend: Backend | null = null;
 let model: LoadedModel | null = null;
-let hooks: TestHooks = {};
 const devices: GpuDeviceHandle[] = [];
 const runs = new Map<number, AbortController>();
-let simulatedLoss = false;
 
 function post(message: WorkerMessage, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -47,14 +44,13 @@ async function watchDevice(): Promise<void> {
   void device.lost.then((info) => {
     devices.splice(devices.indexOf(device), 1);
     // onnxruntime-web destroys its device itself when its last session is released; only a loss
-    // it did not ask for (or the test hook's) leaves the worker without a GPU.
-    if (info.reason === "destroyed" && !simulatedLoss) return;
+    // it did not ask for leaves the worker without a GPU.
+    if (info.reason === "destroyed") return;
     post({ type: "device-lost", reason: info.reason, message: info.message });
   });
 }
 
 async function init(message: Extract<HostMessage, { type: "init" }>): Promise<void> {
-  hooks = message.testHooks;
   try {
     backend = await createBackend({
       devices: [message.device],
@@ -118,10 +114,6 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
             id,
             event: { type: "step", step: event.step, total: event.total },
           });
-          if (hooks.loseDeviceAtStep === event.step) {
-            simulatedLoss = true;
-            for (const device of devices) device.destroy();
-          }
         } else if (event.type === "decode") {
           post({ type: "progress", id, event: { type: "decode" } });
         }
@@ -141,8 +133,8 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
     const name = error instanceof Error ? error.name : "Error";
     const message = error instanceof Error ? error.message : String(error);
     // A run that dies of a lost device may report before `device.lost` settles: say so now.
-    if (simulatedLoss || /device\b.{0,20}\blost/i.test(message)) {
-      post({ type: "device-lost", reason: simulatedLoss ? "destroyed" : "unknown", message });
+    if (/device\b.{0,20}\blost/i.test(message)) {
+      post({ type: "device-lost", reason: "unknown", message });
     } else {
       post({ type: "error", id, name, message });
     }

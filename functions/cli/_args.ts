@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import type { GenerationField, GenerationInit } from "../../shared/generation/mod.ts";
-import { parseSeed } from "../../shared/generation/mod.ts";
+import { parseSeed, PIPELINE_LIMITS } from "../../shared/generation/mod.ts";
 import { DEVICES } from "../../shared/ort/mod.ts";
 import type { Device } from "../../shared/ort/mod.ts";
 import { SCHEDULER_ALIASES } from "../../shared/schedulers/mod.ts";
@@ -68,6 +68,7 @@ export function usage(): string {
     lines[lines.length - 1] += `${lines.at(-1) === "" ? "" : ", "}${alias}`;
   }
   const schedulers = lines.join(",\n                        ");
+  const top = PIPELINE_LIMITS;
   return `Generate an image from a prompt with Stable Diffusion.
 
 Usage: npx -y deno@2.9.6 task generate "<prompt>" [options]
@@ -93,11 +94,11 @@ Options:
   --resize-mode <mode>  fit the init image to --size: resize (stretch), crop (cover and
                         cut the centre) or fill (fit and repeat the edges); default resize;
                         without --size the init image's size (rounded down to 8) is used
-  --model <id>          model id (default: tiny-sd, built on first use)
+  --model <id>          model id (default: toy-shapes, built on first use)
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
   --no-limits           allow more than the server's SD_MAX_* limits (up to what the pipeline
-                        runs: 1000 steps, 8192 px, 64 images, guidance 100)
+                        runs: ${top.maxSteps} steps, ${top.maxSize} px, ${top.maxImages} images, guidance ${top.maxGuidance})
   --quiet               no progress output
   -h, --help            show this help
 
@@ -218,7 +219,7 @@ export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   }
   const params: GenerateCliArgs["params"] = {
     prompt: positionals[0] ?? "",
-    model: values.model ?? "tiny-sd",
+    model: values.model ?? "toy-shapes",
   };
   if (values.negative !== undefined) params.negativePrompt = values.negative;
   if (values.seed !== undefined) {

@@ -179,6 +179,16 @@ export class Claimer {
       return true;
     };
     active.set(job.id, { controller, end });
+    // The arguments SETTLE and RELEASE start with: whose claim ends, when, and for how long the
+    // records stay.
+    const ending = () => [
+      GROUP,
+      claim.entryId,
+      claim.token,
+      Date.now(),
+      ctx.ttlSeconds,
+      keys.events(job.id),
+    ];
     const settle = async (
       status: string,
       fields: { device?: string; timings?: unknown; error?: unknown; images?: Uint8Array[] },
@@ -188,12 +198,7 @@ export class Claimer {
         Buffer.from(png.buffer, png.byteOffset, png.byteLength)
       );
       const result = await run(SETTLE, [...jobKeys, keys.stats], [
-        GROUP,
-        claim.entryId,
-        claim.token,
-        Date.now(),
-        ctx.ttlSeconds,
-        keys.events(job.id),
+        ...ending(),
         status,
         fields.device ?? "",
         fields.timings === undefined ? "" : JSON.stringify(fields.timings),
@@ -216,15 +221,7 @@ export class Claimer {
       fail: (error) => settle("failed", { error: { message: error.message, code: error.code } }),
       async release() {
         if (!end()) return;
-        await run(RELEASE, [...jobKeys, keys.queued], [
-          GROUP,
-          claim.entryId,
-          claim.token,
-          Date.now(),
-          ctx.ttlSeconds,
-          keys.events(job.id),
-          job.id,
-        ]);
+        await run(RELEASE, [...jobKeys, keys.queued], [...ending(), job.id]);
       },
     } satisfies ClaimedJob;
   }

@@ -35,6 +35,8 @@ export interface BuildVaeOptions {
    * `GraphBuilderOptions.fusedAttention`). @default {false}
    */
   fusedAttention?: boolean;
+  /** GroupNorm as `ReduceMean`s (see `GraphBuilderOptions.reduceMeanGroupNorm`). @default {false} */
+  reduceMeanGroupNorm?: boolean;
 }
 
 /**
@@ -158,6 +160,7 @@ function newGraph(weights: WeightSource, options: BuildVaeOptions, name: string)
     ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
     ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
     ...(options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention }),
+    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
   });
 }
 
@@ -186,6 +189,7 @@ function vaeMidBlock(g: GraphBuilder, x: Value, prefix: string, spec: VaeSpec): 
     channels,
     numGroups: spec.normNumGroups,
     eps: VAE_EPS,
+    upcast: spec.forceUpcast,
   });
   return resnet(g, h, `${prefix}.resnets.1`, spec, channels, channels);
 }

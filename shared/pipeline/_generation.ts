@@ -19,7 +19,8 @@ import type {
   TextToImageResult,
 } from "./types.ts";
 import { concatRows, repeatRows } from "./_batch.ts";
-import { prepareUnet } from "./_unet.ts";
+import { prepareUnet, timestepCondSpec } from "./_unet.ts";
+import { guidanceScaleEmbedding } from "./guidance_embedding.ts";
 import { decodeLatents } from "./_decode.ts";
 import { applyGuidance, validateRequest } from "./_request.ts";
 
@@ -43,6 +44,22 @@ export interface Generation {
   unetChannels: number;
   /** `[batch, ...latentShape]`. */
   shape: number[];
+  /**
+   * An LCM UNet's `timestep_cond` (the guidance-scale embedding, one row), when the UNet takes
+   * the guidance that way instead of through unconditional rows.
+   */
+  timestepCond?: Float32Array;
+}
+
+function condDim(spec: { name: string; shape: (number | string)[] }): number {
+  const dim = spec.shape[spec.shape.length - 1];
+  if (typeof dim !== "number") {
+    throw new TypeError(
+      `Cannot use the UNet as the width of its input '${spec.name}' must be fixed: ` +
+        `current shape is [${spec.shape}]`,
+    );
+  }
+  return dim;
 }
 
 /** Checks the request and creates the seeded generator and the scheduler. */
@@ -52,7 +69,9 @@ export function beginGeneration(
 ): Generation {
   const started = performance.now();
   const vaeScaleFactor = options.vaeScaleFactor ?? 8;
-  const { batchSize, guided } = validateRequest(request, vaeScaleFactor);
+  // LCM-distilled UNets take the guidance as an embedding (`timestep_cond`), not as a second pass.
+  const condSpec = timestepCondSpec(options.unet);
+  const { batchSize, guided } = validateRequest(request, vaeScaleFactor, condSpec !== undefined);
   options.signal?.throwIfAborted();
   const seed = request.seed === undefined ? randomSeed() : parseSeed(request.seed);
   const scheduler = createScheduler(request.scheduler, request.schedulerConfig);
@@ -79,6 +98,9 @@ export function beginGeneration(
     latentShape,
     unetChannels,
     shape: [batchSize, ...latentShape],
+    ...(condSpec === undefined
+      ? {}
+      : { timestepCond: guidanceScaleEmbedding(request.guidanceScale, condDim(condSpec)) }),
   };
 }
 
@@ -151,6 +173,7 @@ export async function denoiseAndDecode(
     rows,
     latentShape: [g.unetChannels, height, width],
     keepOnDevice: options.keepEmbeddingsOnDevice ?? true,
+    ...(g.timestepCond === undefined ? {} : { timestepCond: g.timestepCond }),
   });
   let schedulerMs = 0;
   let reported = 0;

@@ -17,6 +17,7 @@ import {
 import { encodePrompt } from "./encode_prompt.ts";
 import type { LoadedPipeline } from "./load.ts";
 import { runGeneration } from "./run_generation.ts";
+import { timestepCondSpec } from "./_unet.ts";
 import type { TextToImageOptions, TextToImageResult } from "./types.ts";
 
 /** Options of {@linkcode generate}: `textToImage`'s hooks and the limits to check against. */
@@ -56,6 +57,9 @@ export async function generate(
     prompt: parameters.prompt,
     negativePrompt: parameters.negativePrompt,
     maxLength: manifest.tokenizer.maxLength,
+    // diffusers guides only above 1: below, the negative prompt is neither encoded nor used; nor
+    // is it by an LCM UNet, which takes the guidance as an embedding.
+    unconditional: parameters.guidanceScale > 1 && timestepCondSpec(pipeline.unet) === undefined,
   });
   hooks.signal?.throwIfAborted();
   const result = await runGeneration(parameters, embeddings, {

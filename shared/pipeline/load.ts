@@ -8,7 +8,7 @@
 
 import type { ComponentManifest, ModelManifest } from "../manifest.ts";
 import type { Backend, CreateSessionOptions, ModelSession } from "../ort/mod.ts";
-import { createClipTokenizer } from "../tokenizer/mod.ts";
+import { createManifestTokenizer } from "../tokenizer/mod.ts";
 import type { PipelineEvent, PromptTokenizer } from "./types.ts";
 
 /** Options of {@linkcode loadPipeline}. */
@@ -80,15 +80,11 @@ export async function loadPipeline(
   const release = () => Promise.all(sessions.map((s) => s.release())).then(() => {});
   try {
     signal?.throwIfAborted();
-    const [vocabBytes, mergesBytes] = await Promise.all([
+    const [vocab, merges] = await Promise.all([
       options.readFile(manifest.tokenizer.vocab.path),
       options.readFile(manifest.tokenizer.merges.path),
     ]);
-    const decoder = new TextDecoder();
-    const tokenizer = createClipTokenizer({
-      vocab: JSON.parse(decoder.decode(vocabBytes)),
-      merges: decoder.decode(mergesBytes),
-    });
+    const tokenizer = createManifestTokenizer(manifest.tokenizer, { vocab, merges });
     for (const [index, name] of COMPONENTS.entries()) {
       signal?.throwIfAborted();
       sessions.push(await loadSession(manifest.components[name], options));

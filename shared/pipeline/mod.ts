@@ -22,6 +22,7 @@ export {
   type PromptEncoderModels,
 } from "./encode_prompt.ts";
 export { textToImage } from "./text_to_image.ts";
+export { guidanceScaleEmbedding } from "./guidance_embedding.ts";
 export {
   imageToImage,
   type ImageToImageOptions,

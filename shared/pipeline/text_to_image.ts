@@ -15,8 +15,10 @@ import { beginGeneration, denoiseAndDecode } from "./_generation.ts";
  *
  * Guidance is diffusers' `uncond + scale · (cond − uncond)`; with a dynamic UNet batch the
  * unconditional and conditional rows go through one run, with a fixed batch through separate runs,
- * and a scale ≤ 1 skips the unconditional rows. Events arrive in order: `start`, one `step` per
- * requested step (whatever extra UNet calls the scheduler makes), `decode`, `done`.
+ * and a scale ≤ 1 skips the unconditional rows. A UNet with a `timestep_cond` input (LCM) gets
+ * the guidance-scale embedding there instead, and no unconditional rows. Events arrive in order:
+ * `start`, one `step` per requested step (whatever extra UNet calls the scheduler makes),
+ * `decode`, `done`.
  *
  * @throws {DOMException | unknown} the signal's reason when aborted (within one step).
  * @throws {RangeError | TypeError} for an invalid request.

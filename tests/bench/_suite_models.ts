@@ -43,11 +43,19 @@ export async function networkConfig(
 export async function buildNetwork(
   size: ModelSize,
   component: Component,
-  options: { weights: WeightSource; weightDType?: "float32" | "float16"; fusedAttention?: boolean },
+  options: {
+    weights: WeightSource;
+    weightDType?: "float32" | "float16";
+    fusedAttention?: boolean;
+    reduceMeanGroupNorm?: boolean;
+  },
 ): Promise<GraphBuilder> {
   const config = await networkConfig(size, component);
   const opts = options.weightDType ? { weightDType: options.weightDType } : {};
-  const fused = options.fusedAttention ? { fusedAttention: true } : {};
+  const fused = {
+    ...(options.fusedAttention ? { fusedAttention: true } : {}),
+    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
+  };
   // float16 is the layout a browser downloads (`models convert --fp16`): the UNet and VAE compute
   // in float16 on their stored weights; the text encoder keeps float32 compute.
   const compute = options.weightDType === "float16" ? { computeDType: "float16" as const } : {};
@@ -134,6 +142,8 @@ export interface EnsureNetworkOptions {
   weightDType?: "float32" | "float16";
   /** Attention as onnxruntime's fused `MultiHeadAttention` (UNet, VAE). @default {false} */
   fusedAttention?: boolean;
+  /** GroupNorm as two `ReduceMean`s instead of InstanceNormalization (UNet, VAE). @default {false} */
+  reduceMeanGroupNorm?: boolean;
 }
 
 async function sourceHash(size: ModelSize, component: Component, dtype: string): Promise<string> {
@@ -162,7 +172,8 @@ export async function ensureRandomNetwork(
   options: EnsureNetworkOptions,
 ): Promise<CachedNetwork> {
   const weightDType = options.weightDType ?? "float32";
-  const variant = `${weightDType}${options.fusedAttention ? "-fused" : ""}`;
+  const variant = `${weightDType}${options.fusedAttention ? "-fused" : ""}` +
+    (options.reduceMeanGroupNorm ? "-rmgn" : "");
   const dir = `${options.cacheDir}/${size}-random-${variant}/${component}`;
   const stampPath = `${dir}/bench_build.json`;
   const recipe = await sourceHash(size, component, variant);
@@ -177,6 +188,7 @@ export async function ensureRandomNetwork(
     weights: createRandomWeights({ seed: 1 }),
     weightDType,
     ...(options.fusedAttention ? { fusedAttention: true } : {}),
+    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
   });
   const written = await writeModel(g, dir, { externalData: size === "sd15" });
   const network = {

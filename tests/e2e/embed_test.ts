@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { maxDifference, type Outcome, outcome, OUTCOME_SCRIPT } from "./_sd_image_page.ts";
 import { readPngParameters } from "../../shared/image/mod.ts";
 import { chromiumAvailable, launchChromium } from "./_chromium.ts";
+import { loseDeviceWorker } from "./_lose_device_worker.ts";
 import { type Stack, startStack } from "./_stack.ts";
 
 const PROMPT = "a red circle on a blue square";
@@ -208,9 +209,10 @@ Deno.test({
       await t.step(
         "a GPU device lost mid-run falls back to the server and still completes",
         async () => {
+          const worker = await loseDeviceWorker(stack, 1);
           stack.page(
             "/lost.html",
-            embedPage(stack, { scriptAttributes: 'data-test-lose-device-at-step="1"' }),
+            embedPage(stack, { scriptAttributes: `data-worker-url="${worker}"` }),
           );
           const page = await chromium.browser.newPage();
           await page.goto(`${stack.pageOrigin}/lost.html`);

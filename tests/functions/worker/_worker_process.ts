@@ -20,7 +20,14 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 /** Starts `deno run -A functions/cli/worker.ts` against `redisUrl`. */
 export function startWorkerProcess(
   redisUrl: string,
-  options: { name: string; workers?: number; args?: string[] },
+  options: {
+    name: string;
+    workers?: number;
+    args?: string[];
+    env?: Record<string, string>;
+    /** `--models`; null leaves the flag out (the worker's default). @default "tiny-sd" */
+    models?: string | null;
+  },
 ): WorkerProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -31,14 +38,13 @@ export function startWorkerProcess(
       options.name,
       "--workers",
       String(options.workers ?? 1),
-      "--models",
-      "tiny-sd",
+      ...(options.models === null ? [] : ["--models", options.models ?? "tiny-sd"]),
       "--device",
       "cpu",
       ...(options.args ?? []),
     ],
     cwd: ROOT,
-    env: { SD_REDIS_URL: redisUrl, REDIS_URL: redisUrl, NO_COLOR: "1" },
+    env: { SD_REDIS_URL: redisUrl, REDIS_URL: redisUrl, NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

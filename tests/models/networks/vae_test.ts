@@ -15,10 +15,24 @@ import {
 
 const TOLERANCE = 1e-4;
 
+/** Runs the decoder golden through the graph `build` makes, within {@linkcode TOLERANCE}. */
+async function assertDecoderGolden(
+  build: (config: Record<string, unknown>, weights: WeightSource) => ReturnType<
+    typeof buildVaeDecoder
+  >,
+): Promise<void> {
+  const session = await referenceSession("vae", build);
+  const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
+  const { sample } = await session.run(feeds);
+  const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));
+  assert.ok(diff <= TOLERANCE, `max abs diff ${diff} exceeds ${TOLERANCE}`);
+  await session.release();
+}
+
 Deno.test("buildVaeDecoder() matches diffusers AutoencoderKL.decode", async () => {
   const session = await referenceSession("vae", buildVaeDecoder);
-  assert.deepEqual([...session.inputNames], ["latent_sample"]);
-  assert.deepEqual([...session.outputNames], ["sample"]);
+  assert.deepEqual(session.inputs.map((s) => s.name), ["latent_sample"]);
+  assert.deepEqual(session.outputs.map((s) => s.name), ["sample"]);
   const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
   const { sample } = await session.run(feeds);
   const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));
@@ -32,18 +46,21 @@ Deno.test("buildVaeDecoder({ fusedAttention }) matches the golden with one Multi
   const ops = build(await referenceConfig("vae"), SHAPE_ONLY).nodes.map((n) => n.opType);
   assert.equal(ops.filter((op) => op === "MultiHeadAttention").length, 1);
   assert.equal(ops.filter((op) => op === "Softmax").length, 0);
-  const session = await referenceSession("vae", build);
-  const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
-  const { sample } = await session.run(feeds);
-  const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));
-  assert.ok(diff <= TOLERANCE, `max abs diff ${diff} exceeds ${TOLERANCE}`);
-  await session.release();
+  await assertDecoderGolden(build);
+});
+
+Deno.test("buildVaeDecoder({ reduceMeanGroupNorm }) matches the golden with no InstanceNormalization", async () => {
+  const build = (config: Record<string, unknown>, weights: WeightSource) =>
+    buildVaeDecoder(config, weights, { reduceMeanGroupNorm: true });
+  const ops = build(await referenceConfig("vae"), SHAPE_ONLY).nodes.map((n) => n.opType);
+  assert.equal(ops.filter((op) => op === "InstanceNormalization").length, 0);
+  await assertDecoderGolden(build);
 });
 
 Deno.test("buildVaeEncoder() matches the mean of diffusers AutoencoderKL.encode", async () => {
   const session = await referenceSession("vae", buildVaeEncoder);
-  assert.deepEqual([...session.inputNames], ["sample"]);
-  assert.deepEqual([...session.outputNames], ["latent_sample", "latent_parameters"]);
+  assert.deepEqual(session.inputs.map((s) => s.name), ["sample"]);
+  assert.deepEqual(session.outputs.map((s) => s.name), ["latent_sample", "latent_parameters"]);
   const { latent_sample } = await session.run(
     await goldenFeeds({ sample: "vae_encoder.sample.npy" }),
   );
