@@ -13,7 +13,8 @@ import { requireAuth } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
 import { rateLimit } from "../middleware/rate_limit.ts";
-import { type ByteRange, manifestFiles } from "../services/models/catalog.ts";
+import type { ByteRange } from "../services/models/catalog.ts";
+import { manifestFileRefs } from "../../shared/manifest_files.ts";
 import type { RouteDeps } from "./_deps.ts";
 import { baseUrl } from "./_generation.ts";
 
@@ -114,11 +115,11 @@ function withFileUrls(manifest: ModelManifest, base: string) {
   const url = (f: ModelFile) =>
     `${base}/${f.sha256}/${f.path.split("/").map(encodeURIComponent).join("/")}`;
   const copy = structuredClone(manifest);
-  for (const file of manifestFiles(copy)) Object.assign(file, { url: url(file) });
+  for (const file of manifestFileRefs(copy)) Object.assign(file, { url: url(file) });
   return {
     ...copy,
     object: "model",
-    files: manifestFiles(manifest).map((f) => ({ ...f, url: url(f) })),
+    files: manifestFileRefs(manifest).map((f) => ({ ...f, url: url(f) })),
   };
 }
 

@@ -12,7 +12,7 @@ import { convertDiffusers } from "../convert/mod.ts";
 import { isHubId, parseRepoRef, pullModel, type PullModelOptions } from "../hub/mod.ts";
 import { exists, joinPath, writeFileAtomic } from "../registry/_files.ts";
 import { buildManifest } from "../registry/manifest.ts";
-import { manifestFiles } from "../registry/verify.ts";
+import { manifestFiles } from "../../shared/manifest_files.ts";
 import { detectLayout, ModelLayoutError } from "./_layout.ts";
 
 /** Progress of {@linkcode addModel}. */

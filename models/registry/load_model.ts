@@ -15,7 +15,7 @@ import { defaultCacheDir } from "./cache_dir.ts";
 import { checkRelativePath, exists, joinPath, readJsonIfExists } from "./_files.ts";
 import { type BuildEvent, EMBEDDED_MODELS, ensureEmbedded } from "./embedded.ts";
 import { ModelIntegrityError, ModelNotFoundError } from "./errors.ts";
-import { manifestFiles } from "./verify.ts";
+import { manifestFiles } from "../../shared/manifest_files.ts";
 import { buildManifest } from "./manifest.ts";
 import { detectLayout } from "../add/_layout.ts";
 

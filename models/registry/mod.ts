@@ -32,9 +32,9 @@ export { buildManifest, type BuildManifestOptions } from "./manifest.ts";
 export { type OnnxModelInfo, readOnnxInfo } from "./onnx_io.ts";
 export { createTinySd, TINY_SD_SEED, tinySd, tinySdF16, type TinySdOptions } from "./tiny_sd.ts";
 export { toyShapes, toyShapesVocabulary } from "./toy_shapes.ts";
+export { manifestFiles } from "../../shared/manifest_files.ts";
 export {
   type FileCheck,
-  manifestFiles,
   verifyModel,
   type VerifyModelOptions,
   type VerifyResult,

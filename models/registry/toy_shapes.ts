@@ -18,7 +18,7 @@ import type { EmbeddedBuildOptions, EmbeddedModel } from "./embedded.ts";
 import { writeFileAtomic } from "./_files.ts";
 import { type RecipeInput, sourceRecipe } from "./_recipe.ts";
 import { buildManifest } from "./manifest.ts";
-import { manifestFiles } from "./verify.ts";
+import { manifestFiles } from "../../shared/manifest_files.ts";
 
 /** Bump to force every cache to rebuild even when no source file changed. */
 const RECIPE_VERSION = "toy-shapes/1";

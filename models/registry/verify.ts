@@ -6,6 +6,7 @@
  */
 
 import type { ModelFile, ModelManifest } from "../../shared/manifest.ts";
+import { manifestFiles } from "../../shared/manifest_files.ts";
 import { checkRelativePath, joinPath, sha256File } from "./_files.ts";
 
 /** Outcome for one file. */
@@ -28,27 +29,6 @@ export interface VerifyModelOptions {
   /** Called after each file is checked. */
   onFile?(check: FileCheck): void;
   signal?: AbortSignal;
-}
-
-/**
- * Every file a manifest names (networks of every variant, external data, tokenizer), each once.
- *
- * @example
- * ```ts ignore
- * const total = manifestFiles(manifest).reduce((sum, f) => sum + f.bytes, 0);
- * ```
- */
-export function manifestFiles(manifest: ModelManifest): ModelFile[] {
-  const files: ModelFile[] = [];
-  const variants = Object.values(manifest.variants ?? {}).flatMap((v) => Object.values(v ?? {}));
-  for (const component of [...Object.values(manifest.components), ...variants]) {
-    if (component === undefined) continue;
-    files.push(component.model);
-    if (component.externalData) files.push(component.externalData);
-  }
-  files.push(manifest.tokenizer.vocab, manifest.tokenizer.merges);
-  const seen = new Set<string>();
-  return files.filter((file) => !seen.has(file.path) && seen.add(file.path));
 }
 
 async function checkFile(root: string, file: ModelFile, signal?: AbortSignal): Promise<FileCheck> {

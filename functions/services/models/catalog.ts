@@ -28,23 +28,3 @@ export interface ModelCatalog {
   /** A file of a served model by manifest path, `null` when absent. */
   file(id: string, path: string): Promise<ModelFileHandle | null>;
 }
-
-/**
- * Every file a manifest references (graphs of every variant, external data, tokenizer files).
- *
- * @example Usage
- * ```ts
- * manifestFiles(manifest).map((f) => f.path); // ["text_encoder/model.onnx", ...]
- * ```
- */
-export function manifestFiles(manifest: ModelManifest): ModelFile[] {
-  const files: ModelFile[] = [];
-  const variants = Object.values(manifest.variants ?? {}).flatMap((v) => Object.values(v ?? {}));
-  for (const component of [...Object.values(manifest.components), ...variants]) {
-    if (component === undefined) continue;
-    files.push(component.model);
-    if (component.externalData !== undefined) files.push(component.externalData);
-  }
-  files.push(manifest.tokenizer.vocab, manifest.tokenizer.merges);
-  return files;
-}

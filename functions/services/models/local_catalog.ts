@@ -5,7 +5,8 @@
  * @module
  */
 import type { ModelManifest } from "../../../shared/manifest.ts";
-import { manifestFiles, type ModelCatalog } from "./catalog.ts";
+import { manifestFiles } from "../../../shared/manifest_files.ts";
+import type { ModelCatalog } from "./catalog.ts";
 
 /** The part of the registry's `LocalModel` the catalog needs. */
 export interface LocalModelLike {
