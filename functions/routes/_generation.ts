@@ -16,7 +16,15 @@ import {
   resolveGeneration as resolveParams,
 } from "../../shared/generation/mod.ts";
 import type { RouteDeps } from "./_deps.ts";
-import { invalid } from "./_validate.ts";
+import {
+  invalid,
+  type JsonObject,
+  optionalInteger,
+  optionalNumber,
+  optionalSeed,
+  optionalString,
+  requiredString,
+} from "./_validate.ts";
 
 /** How a surface names each generation field on its wire (for errors' `param`). */
 export type WireNames = Partial<Record<GenerationField, string>>;
@@ -24,6 +32,34 @@ export type WireNames = Partial<Record<GenerationField, string>>;
 /** The limits of the caller's tier. */
 export function limitsFor(deps: RouteDeps, principal: Principal): RequestLimits {
   return deps.config.limits[principal.tier];
+}
+
+/** Options of {@linkcode readPromptFields}: how the surface spells what differs. */
+export interface PromptFieldsOptions {
+  /** The body's name of the guidance scale (`guidance_scale`, A1111's `cfg_scale`). */
+  guidanceScale: string;
+  /** Whether a seed of -1 means "random" (A1111). @default {false} */
+  allowRandomSeed?: boolean;
+}
+
+/**
+ * The fields the OpenAI and A1111 bodies read alike, in this order: `prompt`, `negative_prompt`
+ * (both up to the configured prompt length), `steps`, the guidance scale and `seed`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const fields = readPromptFields(deps, body, { guidanceScale: "cfg_scale", allowRandomSeed: true });
+ * ```
+ */
+export function readPromptFields(deps: RouteDeps, body: JsonObject, options: PromptFieldsOptions) {
+  const maxLength = deps.config.maxPromptChars;
+  return {
+    prompt: requiredString(body, "prompt", { maxLength, nonEmpty: true }),
+    negativePrompt: optionalString(body, "negative_prompt", { maxLength }),
+    steps: optionalInteger(body, "steps"),
+    guidanceScale: optionalNumber(body, options.guidanceScale),
+    seed: optionalSeed(body, "seed", { allowRandom: options.allowRandomSeed ?? false }),
+  };
 }
 
 /** Parses an OpenAI `size` ("512x512") into sides; their range is checked when resolving. */

@@ -8,12 +8,11 @@
  */
 import { Hono } from "hono";
 import { timeout } from "hono/timeout";
-import { requireAuth } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
-import { rateLimit } from "../middleware/rate_limit.ts";
 import { toFloat16Array } from "../../shared/tensor/mod.ts";
 import type { RouteDeps } from "./_deps.ts";
+import { authFor, rateLimitFor } from "./_guards.ts";
 import { toBase64 } from "./_generation.ts";
 import { optionalString, readJsonObject, requiredString } from "./_validate.ts";
 
@@ -29,8 +28,8 @@ export function encodeRoutes(deps: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post(
     "/",
-    requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "encode" }),
-    rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits }),
+    authFor(deps, "encode"),
+    rateLimitFor(deps),
     timeout(deps.config.requestTimeoutMs),
     async (c) => {
       const dtype = c.req.query("dtype") ?? "float32";

@@ -8,14 +8,14 @@
  * @module
  */
 import { Hono } from "hono";
-import { requireAuth } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/context.ts";
-import { rateLimit } from "../middleware/rate_limit.ts";
 import type { RouteDeps } from "./_deps.ts";
+import { authFor, rateLimitFor } from "./_guards.ts";
 import {
   definedOnly,
   imageUrls,
   parseSize,
+  readPromptFields,
   resolveGeneration,
   runToCompletion,
   toBase64,
@@ -32,10 +32,8 @@ import {
   optionalChoice,
   optionalInteger,
   optionalNumber,
-  optionalSeed,
   optionalString,
   readJsonObject,
-  requiredString,
 } from "./_validate.ts";
 
 /** How the OpenAI body names the generation fields (for errors' `param`). */
@@ -50,18 +48,13 @@ export const OPENAI_NAMES: WireNames = {
 
 /** Parses the body shared by `/v1/images/generations` and `POST /v1/jobs`. */
 export function parseOpenAiBody(deps: RouteDeps, body: JsonObject): GenerationInit {
-  const maxLength = deps.config.maxPromptChars;
   optionalString(body, "user", { maxLength: 256 });
   optionalString(body, "quality", { maxLength: 32 });
   optionalString(body, "style", { maxLength: 32 });
   optionalChoice(body, "output_format", ["png"]);
   return definedOnly({
     model: optionalString(body, "model", { maxLength: 200, nonEmpty: true }),
-    prompt: requiredString(body, "prompt", { maxLength, nonEmpty: true }),
-    negativePrompt: optionalString(body, "negative_prompt", { maxLength }),
-    steps: optionalInteger(body, "steps"),
-    guidanceScale: optionalNumber(body, "guidance_scale"),
-    seed: optionalSeed(body, "seed"),
+    ...readPromptFields(deps, body, { guidanceScale: "guidance_scale" }),
     ...parseSize(body.size, "size"),
     batchSize: optionalInteger(body, "n"),
     scheduler: optionalString(body, "scheduler", { maxLength: 64, nonEmpty: true }),
@@ -78,8 +71,8 @@ export function parseOpenAiBody(deps: RouteDeps, body: JsonObject): GenerationIn
  */
 export function imageRoutes(deps: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const auth = requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "generate" });
-  const limit = rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits });
+  const auth = authFor(deps, "generate");
+  const limit = rateLimitFor(deps);
   app.post(
     "/generations",
     auth,

@@ -8,12 +8,12 @@
  */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { authenticate, requestOrigin, requireAuth } from "../middleware/auth.ts";
+import { authenticate, requestOrigin } from "../middleware/auth.ts";
 import type { AppEnv, Principal } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
-import { rateLimit } from "../middleware/rate_limit.ts";
 import { isTerminal, type Job, type JobEvent } from "../services/jobs.ts";
 import type { RouteDeps } from "./_deps.ts";
+import { authFor, rateLimitFor } from "./_guards.ts";
 import { imageUrls, parseSize, resolveGeneration } from "./_generation.ts";
 import { invalid, type JsonObject, optionalNumber, readJsonObject } from "./_validate.ts";
 import { base64Image, uploadedImages } from "./_uploads.ts";
@@ -30,9 +30,9 @@ import { OPENAI_NAMES, parseOpenAiBody } from "./images.ts";
  */
 export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const limit = rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits });
-  const submitAuth = requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "generate" });
-  const jobsAuth = requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "jobs" });
+  const limit = rateLimitFor(deps);
+  const submitAuth = authFor(deps, "generate");
+  const jobsAuth = authFor(deps, "jobs");
 
   async function ownJob(id: string, principal: Principal): Promise<Job> {
     const job = await deps.queue.get(id);

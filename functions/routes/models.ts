@@ -9,13 +9,12 @@ import { Hono } from "hono";
 import { etag } from "hono/etag";
 import { timeout } from "hono/timeout";
 import type { ModelFile, ModelManifest } from "../../shared/manifest.ts";
-import { requireAuth } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
-import { rateLimit } from "../middleware/rate_limit.ts";
 import type { ByteRange } from "../services/models/catalog.ts";
 import { manifestFileRefs } from "../../shared/manifest_files.ts";
 import type { RouteDeps } from "./_deps.ts";
+import { authFor, rateLimitFor } from "./_guards.ts";
 import { baseUrl } from "./_generation.ts";
 
 /**
@@ -30,8 +29,8 @@ export function modelRoutes(deps: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(
     "*",
-    requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "models" }),
-    rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits }),
+    authFor(deps, "models"),
+    rateLimitFor(deps),
     etag({ retainedHeaders: ["cache-control", "etag", "vary", "accept-ranges"] }),
   );
 

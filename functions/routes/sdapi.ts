@@ -8,19 +8,19 @@
  * @module
  */
 import { Hono } from "hono";
-import { requireAuth } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
 import type { Context } from "hono";
 import { RESIZE_MODES } from "../../shared/image/mod.ts";
 import type { GenerationInit } from "../../shared/generation/mod.ts";
 import { base64Image, uploadedImages } from "./_uploads.ts";
-import { rateLimit } from "../middleware/rate_limit.ts";
 import type { RouteDeps } from "./_deps.ts";
+import { authFor, rateLimitFor } from "./_guards.ts";
 import { findSampler, samplerName, samplers } from "../../shared/schedulers/mod.ts";
 import {
   definedOnly,
   limitsFor,
+  readPromptFields,
   resolveGeneration,
   runToCompletion,
   toBase64,
@@ -31,10 +31,8 @@ import {
   type JsonObject,
   optionalInteger,
   optionalNumber,
-  optionalSeed,
   optionalString,
   readJsonObject,
-  requiredString,
 } from "./_validate.ts";
 
 /**
@@ -47,8 +45,8 @@ import {
  */
 export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const auth = requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "generate" });
-  const limit = rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits });
+  const auth = authFor(deps, "generate");
+  const limit = rateLimitFor(deps);
 
   app.get("/samplers", auth, limit, (c) => {
     const offered = samplers().filter((s) => deps.schedulers.includes(s.alias));
@@ -57,7 +55,7 @@ export function sdapiRoutes(deps: RouteDeps): Hono<AppEnv> {
 
   app.get(
     "/sd-models",
-    requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "models" }),
+    authFor(deps, "models"),
     limit,
     async (c) => {
       const models = [];
@@ -92,17 +90,12 @@ async function a1111Generate(
   const limits = limitsFor(deps, principal);
   const body = await readJsonObject(c);
   const uploads = img2img ? a1111Images(body) : null;
-  const maxLength = deps.config.maxPromptChars;
   const batchSize = optionalInteger(body, "batch_size") ?? 1;
   const iterations = optionalInteger(body, "n_iter", { min: 1, max: limits.maxImages }) ?? 1;
   const init = definedOnly({
     model: checkpointOf(body) ??
       optionalString(body, "model", { maxLength: 200, nonEmpty: true }),
-    prompt: requiredString(body, "prompt", { maxLength, nonEmpty: true }),
-    negativePrompt: optionalString(body, "negative_prompt", { maxLength }),
-    steps: optionalInteger(body, "steps"),
-    guidanceScale: optionalNumber(body, "cfg_scale"),
-    seed: optionalSeed(body, "seed", { allowRandom: true }),
+    ...readPromptFields(deps, body, { guidanceScale: "cfg_scale", allowRandomSeed: true }),
     width: optionalInteger(body, "width"),
     height: optionalInteger(body, "height"),
     batchSize,

@@ -6,12 +6,11 @@
  */
 import { Hono } from "hono";
 import { isOrigin } from "../config.ts";
-import { requireAuth } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
-import { rateLimit } from "../middleware/rate_limit.ts";
 import { isScope, PUBLISHABLE_SCOPES, type Scope } from "../services/scopes.ts";
 import type { RouteDeps } from "./_deps.ts";
+import { authFor, rateLimitFor } from "./_guards.ts";
 import { invalid, optionalInteger, readJsonObject } from "./_validate.ts";
 
 /**
@@ -26,8 +25,8 @@ export function tokenRoutes(deps: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post(
     "/",
-    requireAuth({ keys: deps.keys, tokens: deps.tokens, scope: "tokens" }),
-    rateLimit({ limiter: deps.limiter, tiers: deps.config.rateLimits }),
+    authFor(deps, "tokens"),
+    rateLimitFor(deps),
     async (c) => {
       const principal = c.get("principal");
       if (principal.kind !== "secret") {
