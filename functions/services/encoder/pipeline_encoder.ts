@@ -12,6 +12,7 @@ import { encodePrompt } from "../../../shared/pipeline/encode_prompt.ts";
 import type { PromptTokenizer } from "../../../shared/pipeline/types.ts";
 import { createManifestTokenizer } from "../../../shared/tokenizer/manifest_tokenizer.ts";
 import type { Encoder } from "./encoder.ts";
+import { LoadOnce } from "../load_once.ts";
 
 /** The part of the registry's `LocalModel` the encoder needs. */
 export interface EncoderModelSource {
@@ -80,19 +81,8 @@ export function createPipelineEncoder(options: PipelineEncoderOptions): Pipeline
     backend ??= typeof options.backend === "function"
       ? options.backend()
       : Promise.resolve(options.backend);
-  const loaded = new Map<string, Promise<LoadedEncoder>>();
-  const sources = new Map<string, Promise<EncoderModelSource>>();
-  const source = (id: string) => {
-    let pending = sources.get(id);
-    if (pending === undefined) {
-      pending = options.load(id).catch((error) => {
-        sources.delete(id);
-        throw error;
-      });
-      sources.set(id, pending);
-    }
-    return pending;
-  };
+  const sources = new LoadOnce((id) => options.load(id));
+  const source = (id: string) => sources.get(id);
 
   async function load(id: string): Promise<LoadedEncoder> {
     const model = await source(id);
@@ -116,20 +106,14 @@ export function createPipelineEncoder(options: PipelineEncoderOptions): Pipeline
     return { tokenizer, textEncoder, maxLength: manifest.tokenizer.maxLength };
   }
 
+  const loaded = new LoadOnce(load);
+
   return {
     async identity(model) {
       return encodingIdentity((await source(model)).manifest);
     },
     async encode(model, input) {
-      let pending = loaded.get(model);
-      if (pending === undefined) {
-        pending = load(model).catch((error) => {
-          loaded.delete(model);
-          throw error;
-        });
-        loaded.set(model, pending);
-      }
-      const encoder = await pending;
+      const encoder = await loaded.get(model);
       return await encodePrompt(encoder, {
         prompt: input.prompt,
         negativePrompt: input.negativePrompt,
@@ -137,7 +121,7 @@ export function createPipelineEncoder(options: PipelineEncoderOptions): Pipeline
       });
     },
     async dispose() {
-      const all = await Promise.allSettled(loaded.values());
+      const all = await Promise.allSettled(loaded.started());
       loaded.clear();
       for (const result of all) {
         if (result.status === "fulfilled") await result.value.textEncoder.release();

@@ -7,6 +7,7 @@
 import type { ModelManifest } from "../../../shared/manifest.ts";
 import { manifestFiles } from "../../../shared/manifest_files.ts";
 import type { ModelCatalog } from "./catalog.ts";
+import { LoadOnce } from "../load_once.ts";
 
 /** The part of the registry's `LocalModel` the catalog needs. */
 export interface LocalModelLike {
@@ -33,19 +34,9 @@ export function createLocalCatalog(
   ids: readonly string[],
   options: LocalCatalogOptions,
 ): ModelCatalog {
-  const loaded = new Map<string, Promise<LocalModelLike>>();
-  function model(id: string): Promise<LocalModelLike> {
-    let pending = loaded.get(id);
-    if (pending === undefined) {
-      // A failed load is forgotten so that the next request retries it.
-      pending = options.load(id).catch((error) => {
-        loaded.delete(id);
-        throw error;
-      });
-      loaded.set(id, pending);
-    }
-    return pending;
-  }
+  // A failed load is forgotten so that the next request retries it.
+  const loaded = new LoadOnce((id) => options.load(id));
+  const model = (id: string) => loaded.get(id);
   return {
     ids: () => ids,
     async get(id) {
