@@ -24,16 +24,4 @@ export {
   type WebGpuSupport,
 } from "./capabilities.ts";
 export { MODEL_CACHE_NAME } from "./model_files.ts";
-export type {
-  Client,
-  ClientOptions,
-  DevicePreference,
-  GenerateOptions,
-  GenerateParams,
-  GenerateResult,
-  GenerateTimings,
-  GpuAdapterLike,
-  GpuLike,
-  ProgressEvent,
-  RenderDevice,
-} from "./types.ts";
+export type * from "./types.ts";

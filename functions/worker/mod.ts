@@ -6,19 +6,7 @@
  * @module
  */
 
-export {
-  type ClaimedJob,
-  type ClaimOptions,
-  isTerminal,
-  type Job,
-  type JobEvent,
-  type JobQueue,
-  type JobRequest,
-  type JobSource,
-  type JobStatus,
-  type JobWatchOptions,
-  type RenderOutput,
-} from "./types.ts";
+export * from "./types.ts";
 export { JobCancelledError, QueueFullError } from "./errors.ts";
 export {
   createInProcessQueue,
