@@ -83,8 +83,8 @@ Options:
   -h, --help            show this help
 
 Example:
-  npx -y deno@2.9.6 task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a \\
-    --out cat.png`;
+  npx -y deno@2.9.6 task generate "a red circle on a blue background" --seed 42 --steps 25 \\
+    --out shapes.png`;
 }
 
 function integer(flag: string, text: string): number {
@@ -153,7 +153,7 @@ export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   if (!help && positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
-        ? 'a prompt is required: npx -y deno@2.9.6 task generate "a photo of a cat" (see --help)'
+        ? 'a prompt is required: npx -y deno@2.9.6 task generate "a red circle on a blue background" (see --help)'
         : `expected one prompt, got ${positionals.length} arguments: quote the prompt`,
     );
   }
