@@ -45,7 +45,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 /** Usage text. */
 export const USAGE = `deno task bench [options]
 
-  --quick              the CI subset: tiny model only, few repeats (under 2 minutes)
+  --quick              the CI subset: toy-size models only, few repeats (under 2 minutes)
   --out <path>         where to write the results JSON (default: bench/results.json)
   --device cpu|cuda    onnxruntime-node device for server-side figures (default: cpu)
   --only <a,b,...>     run only these sections: ${SECTIONS.join(", ")}
