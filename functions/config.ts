@@ -41,6 +41,8 @@ export interface Config {
   /** Longest lifetime of a minted token, in seconds. */
   readonly tokenMaxTtlSeconds: number;
   readonly maxBodyBytes: number;
+  /** Body limit of the image uploads (`/v1/images/edits`, `/sdapi/v1/img2img`). */
+  readonly maxImageBodyBytes: number;
   readonly maxPromptChars: number;
   readonly limits: { readonly secret: RequestLimits; readonly publishable: RequestLimits };
   readonly rateLimits: { readonly secret: RateLimitTier; readonly publishable: RateLimitTier };
@@ -56,6 +58,8 @@ export interface Config {
   readonly workers: number;
   /** CPU threads per render worker; the cores divided among the workers when absent. */
   readonly workerThreads?: number;
+  /** Render device: `auto` (CUDA, then WebGPU on a GPU, then CPU), `cpu`, `cuda` or `webgpu`. */
+  readonly device: "auto" | "cpu" | "cuda" | "webgpu";
   /** Directory of the built browser client. */
   readonly clientDist: string;
   /** Log one line per request. */
@@ -139,6 +143,10 @@ export function parseConfig(
       message: "is required with SD_REDIS_URL so that every instance verifies the same tokens",
     });
   }
+  const device = read("SD_DEVICE") ?? "auto";
+  if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) {
+    issues.push({ variable: "SD_DEVICE", message: "must be auto, cpu, cuda or webgpu" });
+  }
   const home = options.home ?? read("HOME") ?? ".";
   const keysPath = read("SD_KEYS_FILE") ?? `${read("XDG_CONFIG_HOME") ?? `${home}/.config`}` +
       "/sd-edge/keys.json";
@@ -156,6 +164,7 @@ export function parseConfig(
     jwtSecret,
     tokenMaxTtlSeconds: int("SD_TOKEN_MAX_TTL", 3600, 10, 86_400),
     maxBodyBytes: int("SD_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxImageBodyBytes: int("SD_MAX_IMAGE_BODY_BYTES", 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxPromptChars: int("SD_MAX_PROMPT_CHARS", 2000, 1, 100_000),
     limits: Object.freeze({ secret, publishable }),
     rateLimits: Object.freeze({
@@ -176,6 +185,7 @@ export function parseConfig(
     ...(read("SD_WORKER_THREADS") === undefined
       ? {}
       : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
+    device: device as Config["device"],
     clientDist: read("SD_CLIENT_DIST") ?? "client/dist",
     logRequests: read("SD_LOG_REQUESTS") !== "0",
   };
@@ -259,7 +269,7 @@ export interface WorkerConfig {
   readonly workerThreads?: number;
   /** `SD_MODELS_DIR`. */
   readonly modelsDir?: string;
-  /** `SD_DEVICE`: `auto`, `cpu` or `cuda`. */
+  /** `SD_DEVICE`: `auto`, `cpu`, `cuda` or `webgpu`. */
   readonly device: string;
 }
 

@@ -43,6 +43,26 @@ export interface ComponentManifest {
 }
 
 /**
+ * The CLIP tokenizer's files and settings, read from the model's own `tokenizer_config.json` and
+ * `special_tokens_map.json` the way transformers reads them (the map wins; a token may be a string
+ * or an `AddedToken` object). The ids are absent in manifests written before they were recorded:
+ * the tokenizer's `<|startoftext|>` / `<|endoftext|>` ids then apply, and padding is `<|endoftext|>`.
+ */
+export interface TokenizerManifest {
+  vocab: ModelFile;
+  merges: ModelFile;
+  /** `model_max_length`: ids per prompt, start and end tokens included (77 for SD). */
+  maxLength: number;
+  /** Id written after the end token up to `maxLength`: 49407 in SD 1.x, 0 (`!`) in SD 2.x. */
+  padTokenId?: number;
+  bosTokenId?: number;
+  eosTokenId?: number;
+}
+
+/** Precision variants an export may ship its networks in. */
+export type ModelVariant = "fp32" | "fp16";
+
+/**
  * What a model was trained to draw, for models with a closed caption vocabulary (the embedded
  * `toy-shapes`): UIs offer `examples` as prompts and can build more from `words`.
  */
@@ -72,7 +92,18 @@ export interface ModelManifest {
     unet: ComponentManifest;
     vae_decoder: ComponentManifest;
   };
-  tokenizer: { vocab: ModelFile; merges: ModelFile; maxLength: number };
+  tokenizer: TokenizerManifest;
+  /**
+   * Which variant `components` are: `fp16` when chosen so (`models add --variant fp16`), else
+   * `fp32` (the export's default files, whatever their precision). Absent in older manifests.
+   */
+  variant?: ModelVariant;
+  /**
+   * The networks of the other variants the folder holds (e.g. `fp16` beside the default), by
+   * variant; a component absent there is shared with `components`. Hosts pick one: the SDK asks
+   * for `fp16` on a GPU with `shader-f16`.
+   */
+  variants?: Partial<Record<ModelVariant, Partial<Record<ComponentName, ComponentManifest>>>>;
   /** Width of the text embeddings (`cross_attention_dim`), 768 for SD 1.x. */
   embeddingDim: number;
   latentChannels: number;

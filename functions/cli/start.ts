@@ -9,11 +9,15 @@
  */
 import { ensureClientBuilt } from "../../client/ensure_built.ts";
 import { createApp } from "../app.ts";
-import { ModelSetupError } from "../../models/mod.ts";
+import { addModel, defaultCacheDir, ModelSetupError } from "../../models/mod.ts";
+import { exists } from "../../models/registry/_files.ts";
+import { UsageError } from "./_args.ts";
 import { parseConfig } from "../config.ts";
 import { ensureDevelopmentKeys } from "../runtime/dev_keys.ts";
+import { watchParents } from "../runtime/parent_watch.ts";
 import { createRuntime } from "../runtime/runtime.ts";
 import { isStartupError } from "../runtime/startup_errors.ts";
+import { describeRendering } from "../worker/mod.ts";
 
 /** Why `hostname:port` cannot be listened on, or `null` when it can (checked by binding it once). */
 function checkPort(hostname: string, port: number): string | null {
@@ -34,13 +38,49 @@ function checkPort(hostname: string, port: number): string | null {
   }
 }
 
+/**
+ * `--model <id | folder>` (repeatable) overrides `SD_MODELS`; a folder is added to the model
+ * cache first, as `deno task models add <folder>` does (once: an id already there is reused).
+ */
+async function modelsFromArgs(args: readonly string[], env: Record<string, string>) {
+  const models: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = arg === "--model" ? args[++i] : arg.startsWith("--model=") ? arg.slice(8) : null;
+    if (value === null || value === undefined || value === "") {
+      throw new UsageError(
+        `Usage: deno task start [--model <id | folder>]... (got '${arg}'); the rest is set ` +
+          `through the environment (see the README)`,
+      );
+    }
+    if (!/^(\/|\.\/|\.\.\/)/.test(value)) {
+      models.push(value);
+      continue;
+    }
+    const cacheDir = env.SD_MODELS_DIR || defaultCacheDir();
+    const name = value.replace(/\/+$/, "").split("/").at(-1) ?? "";
+    if (await exists(`${cacheDir}/${name}/manifest.json`)) {
+      models.push(name);
+      continue;
+    }
+    const added = await addModel(value, { cacheDir });
+    console.log(`added ${value} as model '${added.id}' (${added.kind})`);
+    models.push(added.id);
+  }
+  return models;
+}
+
 async function main(): Promise<number> {
   let config;
   try {
-    config = parseConfig(Deno.env.toObject());
+    const env = Deno.env.toObject();
+    const models = await modelsFromArgs(Deno.args, env);
+    config = parseConfig(models.length > 0 ? { ...env, SD_MODELS: models.join(",") } : env);
   } catch (error) {
-    if (!isStartupError(error)) throw error;
-    console.error(error.message);
+    if (!isStartupError(error) && !(error instanceof UsageError) && !(error instanceof TypeError)) {
+      throw error;
+    }
+    console.error((error as Error).message.split("\n")[0]);
     return 2;
   }
   // Before anything is built or a first-run key created (and shown only once).
@@ -85,11 +125,21 @@ async function main(): Promise<number> {
       console.log(`Try: curl -H "Authorization: Bearer <secret key>" ${url}/v1/models`);
     },
   }, app.fetch);
-  const stop = async () => {
-    await server.shutdown();
-    await runtime.close();
-  };
-  Deno.addSignalListener("SIGINT", () => void stop().then(() => Deno.exit(0)));
+  void runtime.rendering?.then((report) => console.log(describeRendering(report)));
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      await server.shutdown();
+      await runtime.close();
+      Deno.exit(0);
+    })();
+  Deno.addSignalListener("SIGINT", () => void stop());
+  Deno.addSignalListener("SIGTERM", () => void stop());
+  // Stopping the npx that launched `npx -y deno@2.9.6 task start` does not reach this process.
+  watchParents(() => {
+    console.log("sd-edge: the command that started this server has exited; stopping");
+    void stop();
+  });
   await server.finished;
   return 0;
 }

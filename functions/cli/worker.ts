@@ -9,7 +9,7 @@
  *
  * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `toy-shapes`), `--workers N`
  * (`SD_WORKERS`, default 1), `--threads N` (`SD_WORKER_THREADS`, CPU threads per Worker, default the
- * cores divided among the Workers), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda`
+ * cores divided among the Workers), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda|webgpu`
  * (`SD_DEVICE`), `--consumer NAME`, `--claim-idle-ms MS`, `--block-ms MS`, `--prefix sd:`.
  *
  * @module
@@ -21,7 +21,7 @@ import { parseWorkerConfig, type WorkerConfig } from "../config.ts";
 import { connectRedis } from "../runtime/redis_connection.ts";
 import { isStartupError } from "../runtime/startup_errors.ts";
 import { createRedisQueue, type RedisQueueOptions } from "../worker/redis_queue.ts";
-import { type RenderDevice, startRenderPool } from "../worker/pool.ts";
+import { describeRendering, type RenderDevice, startRenderPool } from "../worker/pool.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -69,6 +69,9 @@ const threads = values.threads === undefined
   ? env.workerThreads
   : integer("--threads", values.threads, 1);
 const device = (values.device ?? env.device) as RenderDevice;
+if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) {
+  fail(`--device must be auto, cpu, cuda or webgpu: '${device}'`);
+}
 const cacheDir = values["cache-dir"] ?? env.modelsDir;
 const queueOptions: RedisQueueOptions = { url };
 if (values.consumer !== undefined) queueOptions.consumer = values.consumer;
@@ -115,3 +118,4 @@ await pool.ready;
 console.log(
   `render worker ${queue.consumer} ready: ${workers} worker(s) for ${models.join(", ")}`,
 );
+console.log(describeRendering(await pool.rendering));

@@ -11,7 +11,12 @@ import { nodeRuntime } from "../../shared/ort/node.ts";
 import { schedulerNames } from "../../shared/schedulers/mod.ts";
 import type { AppDeps } from "../app.ts";
 import type { Config } from "../config.ts";
-import { createInProcessQueue, createRedisQueue, startRenderPool } from "../worker/mod.ts";
+import {
+  createInProcessQueue,
+  createRedisQueue,
+  type RenderingReport,
+  startRenderPool,
+} from "../worker/mod.ts";
 import { createCachedEncoder } from "../services/encoder/cached_encoder.ts";
 import { createPipelineEncoder } from "../services/encoder/pipeline_encoder.ts";
 import { createRedisBytesCache } from "../services/encoder/redis_cache.ts";
@@ -36,6 +41,8 @@ export interface CreateRuntimeOptions {
 /** The services and how to stop them. */
 export interface Runtime {
   deps: AppDeps;
+  /** The render pool's device once its first Worker is ready; `null` without in-process workers. */
+  rendering: Promise<RenderingReport> | null;
   /** Closes the queue, the workers, the encoder sessions and the Redis connection. */
   close(): Promise<void>;
 }
@@ -83,6 +90,7 @@ export async function createRuntime(
       queue,
       models: [...config.models],
       workers: config.workers,
+      device: config.device,
       ...(cacheDir === undefined ? {} : { cacheDir }),
       ...(config.workerThreads === undefined ? {} : { threadsPerWorker: config.workerThreads }),
     })
@@ -98,6 +106,7 @@ export async function createRuntime(
     catalog: createLocalCatalog(config.models, { load }),
     encoder: createCachedEncoder(encoder, {
       maxEntries: config.encodeCacheSize,
+      modelIdentity: (id) => encoder.identity(id),
       ...(redis ? { shared: createRedisBytesCache(redis) } : {}),
     }),
     queue,
@@ -106,6 +115,7 @@ export async function createRuntime(
   };
   return {
     deps,
+    rendering: pool?.rendering ?? null,
     async close() {
       await pool?.close();
       await queue.close();

@@ -28,7 +28,12 @@ export type ToWorker =
 
 /** Worker → pool. */
 export type FromWorker =
-  | { type: "ready"; device: string }
+  | {
+    type: "ready";
+    device: string;
+    /** Devices tried before it and why each failed. */
+    skipped?: { device: string; reason: string }[];
+  }
   | { type: "step"; jobId: string; step: number; total: number }
   | {
     type: "done";

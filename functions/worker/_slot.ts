@@ -49,6 +49,7 @@ export class RenderSlot {
   #pending: Pending | undefined;
   #dead = false;
   #device = "unknown";
+  #skipped: { device: string; reason: string }[] = [];
   #closed: PromiseWithResolvers<void> = Promise.withResolvers();
   #options: RenderSlotOptions;
 
@@ -61,6 +62,7 @@ export class RenderSlot {
       const message = event.data;
       if (message.type === "ready") {
         this.#device = message.device;
+        this.#skipped = message.skipped ?? [];
         ready.resolve();
       } else if (message.type === "closed") {
         this.#closed.resolve();
@@ -114,6 +116,11 @@ export class RenderSlot {
   /** The device the Worker's backend opened. */
   get device(): string {
     return this.#device;
+  }
+
+  /** Devices the Worker tried before {@linkcode device}, and why each failed. */
+  get skipped(): readonly { device: string; reason: string }[] {
+    return this.#skipped;
   }
 
   /** Renders one request; rejects with a {@linkcode RenderFailure}. */

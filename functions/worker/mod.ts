@@ -27,9 +27,12 @@ export {
 } from "./in_process_queue.ts";
 export { createRedisQueue, RedisQueue, type RedisQueueOptions } from "./redis_queue.ts";
 export {
+  describeRendering,
   type RenderDevice,
+  type RenderingReport,
   type RenderPool,
   type RenderPoolOptions,
   startRenderPool,
 } from "./pool.ts";
+export { prepareNativeWebGpu, type VulkanDriver, vulkanDrivers } from "./vulkan.ts";
 export { renderRequest, type RenderRequestOptions } from "./render.ts";

@@ -9,9 +9,24 @@
 import { errorMessage, sleep } from "./_common.ts";
 import { RenderFailure, RenderSlot } from "./_slot.ts";
 import type { ClaimedJob, JobQueue, JobSource } from "./types.ts";
+import { prepareNativeWebGpu } from "./vulkan.ts";
 
-/** Backend choice of the render Workers. */
-export type RenderDevice = "auto" | "cpu" | "cuda";
+/**
+ * Backend choice of the render Workers (onnxruntime-node): `auto` is CUDA when its provider files
+ * are installed, then WebGPU on a GPU's Vulkan driver, then the CPU; `webgpu` by name also runs on
+ * a software adapter (SwiftShader) where no GPU driver is installed.
+ */
+export type RenderDevice = "auto" | "cpu" | "cuda" | "webgpu";
+
+/** Which device the Workers render on, and why faster ones were not used. */
+export interface RenderingReport {
+  /** The device the first Worker opened (`unknown` when it could not open one). */
+  device: string;
+  /** Devices tried or passed over before it, with the reason. */
+  skipped: { device: string; reason: string }[];
+  /** For `webgpu`: the Vulkan driver it runs on. */
+  adapter?: string;
+}
 
 /** Options of {@linkcode startRenderPool}. */
 export interface RenderPoolOptions {
@@ -26,7 +41,7 @@ export interface RenderPoolOptions {
   workers: number;
   /** Model cache directory, passed to `loadModel`. @default {the registry's default} */
   cacheDir?: string;
-  /** `auto` tries CUDA, then the CPU. @default {"auto"} */
+  /** `auto` tries CUDA, then WebGPU on a GPU, then the CPU. @default {"auto"} */
   device?: RenderDevice;
   /**
    * CPU threads each Worker's onnxruntime may use per operator. Workers rendering side by side
@@ -51,15 +66,52 @@ export interface RenderPool {
   readonly stats: { succeeded: number; failed: number; crashed: number; replaced: number };
   /** Resolves once every Worker opened its backend and preloaded the models (or tried). */
   readonly ready: Promise<void>;
+  /** Resolves with the device of the first Worker once it is ready. */
+  readonly rendering: Promise<RenderingReport>;
   /** Stops claiming, gives running jobs back to the queue and terminates the Workers. */
   close(): Promise<void>;
 }
 
 const DEVICES: Record<RenderDevice, string[]> = {
-  auto: ["cuda", "cpu"],
+  auto: ["cuda", "webgpu", "cpu"],
   cpu: ["cpu"],
   cuda: ["cuda"],
+  webgpu: ["webgpu"],
 };
+
+/** The devices to try for `device`, after preparing (or ruling out) native WebGPU. */
+function devicePlan(device: RenderDevice): { devices: string[]; passed: RenderingReport } {
+  if (device !== "auto" && device !== "webgpu") {
+    return { devices: DEVICES[device], passed: { device: "unknown", skipped: [] } };
+  }
+  const webgpu = prepareNativeWebGpu({ allowSoftware: device === "webgpu" });
+  if (webgpu.adapter === "hardware" || device === "webgpu") {
+    return {
+      devices: DEVICES[device],
+      passed: { device: "unknown", skipped: [], adapter: webgpu.note },
+    };
+  }
+  return {
+    devices: DEVICES.auto.filter((d) => d !== "webgpu"),
+    passed: { device: "unknown", skipped: [{ device: "webgpu", reason: webgpu.note }] },
+  };
+}
+
+/**
+ * One line for logs: `rendering on webgpu (Vulkan driver …); skipped cuda: …`.
+ *
+ * @example
+ * ```ts
+ * import { describeRendering } from "./pool.ts";
+ * console.log(describeRendering({ device: "cpu", skipped: [{ device: "cuda", reason: "no GPU" }] }));
+ * // rendering on cpu; skipped cuda: no GPU
+ * ```
+ */
+export function describeRendering(report: RenderingReport): string {
+  const adapter = report.device === "webgpu" && report.adapter ? ` (${report.adapter})` : "";
+  const skipped = report.skipped.map((s) => `; skipped ${s.device}: ${s.reason}`).join("");
+  return `rendering on ${report.device}${adapter}${skipped}`;
+}
 
 /**
  * Starts `options.workers` render Workers claiming jobs from `options.queue`.
@@ -90,9 +142,10 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
   const device = options.device ?? "auto";
   if (!(device in DEVICES)) {
     throw new TypeError(
-      `Cannot start a render pool as 'device' must be one of auto, cpu, cuda: current value is '${device}'`,
+      `Cannot start a render pool as 'device' must be one of auto, cpu, cuda, webgpu: current value is '${device}'`,
     );
   }
+  const plan = devicePlan(device);
   const threads = options.threadsPerWorker ??
     (workers > 1 ? Math.max(1, Math.floor(navigator.hardwareConcurrency / workers)) : undefined);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
@@ -104,11 +157,12 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
   const closing = new AbortController();
   const stats = { succeeded: 0, failed: 0, crashed: 0, replaced: 0 };
   const firstReady: Promise<void>[] = [];
+  const rendering = Promise.withResolvers<RenderingReport>();
   const spawn = () =>
     new RenderSlot({
       workerUrl: String(options.workerUrl ?? new URL("./render_worker.ts", import.meta.url)),
       loaderUrl: String(options.modelLoader ?? new URL("../../models/mod.ts", import.meta.url)),
-      devices: DEVICES[device],
+      devices: plan.devices,
       preload: [...models],
       cancelGraceMs: options.cancelGraceMs ?? 10_000,
       ...(threads === undefined ? {} : { threads }),
@@ -141,7 +195,15 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
 
   async function runSlot(): Promise<void> {
     let slot = spawn();
+    const first = slot;
     firstReady.push(slot.ready);
+    void slot.ready.then(() =>
+      rendering.resolve({
+        ...plan.passed,
+        device: first.device,
+        skipped: [...first.skipped, ...plan.passed.skipped],
+      })
+    );
     let deaths = 0;
     try {
       while (!closing.signal.aborted) {
@@ -179,6 +241,7 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
   return {
     stats,
     ready: Promise.all(firstReady).then(() => {}),
+    rendering: rendering.promise,
     async close() {
       closing.abort();
       await Promise.allSettled(running);

@@ -128,7 +128,12 @@ scope.onmessage = (event) => {
       init = message;
       cancelFlag = new Int32Array(message.cancelFlag);
       void Promise.all([openBackend(), ...message.preload.map(pipelineFor)]).then(
-        ([opened]) => scope.postMessage({ type: "ready", device: opened.device }),
+        ([opened]) =>
+          scope.postMessage({
+            type: "ready",
+            device: opened.device,
+            skipped: opened.attempts.map(({ device, reason }) => ({ device, reason })),
+          }),
         // Preloading is a warm-up: the error reaches the first job that needs the model.
         () => scope.postMessage({ type: "ready", device: "unknown" }),
       );

@@ -99,6 +99,12 @@ export interface GraphBuilderOptions {
    * @default {false}
    */
   fusedAttention?: boolean;
+  /**
+   * GroupNorm statistics as two `ReduceMean` passes instead of `InstanceNormalization` (see
+   * `groupNorm`): the same function; onnxruntime's WebGPU InstanceNormalization kernel was 8×
+   * slower than the two reductions on SwiftShader. @default {false}
+   */
+  reduceMeanGroupNorm?: boolean;
 }
 
 /** ONNX `TensorProto.DataType` codes of the supported element types. */
@@ -132,6 +138,8 @@ export class GraphBuilder {
   readonly computeDType: "float32" | "float16";
   /** Whether unmasked attention uses onnxruntime's fused `MultiHeadAttention`. */
   readonly fusedAttention: boolean;
+  /** Whether GroupNorm is written with `ReduceMean` instead of `InstanceNormalization`. */
+  readonly reduceMeanGroupNorm: boolean;
   #weights: WeightSource;
   #nodes: GraphNode[] = [];
   #inputs: GraphIO[] = [];
@@ -145,6 +153,7 @@ export class GraphBuilder {
     this.#weights = options.weights;
     this.computeDType = options.computeDType ?? "float32";
     this.fusedAttention = options.fusedAttention ?? false;
+    this.reduceMeanGroupNorm = options.reduceMeanGroupNorm ?? false;
     this.weightDType = options.weightDType ?? this.computeDType;
     this.ioDType = options.ioDType ?? "float32";
     if (this.computeDType === "float16" && this.weightDType !== "float16") {

@@ -65,7 +65,8 @@ export interface GroupNormOptions {
 
 /**
  * `torch.nn.GroupNorm` with affine parameters on NCHW tensors, as the standard exports write it:
- * Reshape to [N, G, -1] → InstanceNormalization → Reshape back → × weight + bias. Under float16
+ * Reshape to [N, G, -1] → InstanceNormalization (two ReduceMean passes with the builder's
+ * `reduceMeanGroupNorm`) → Reshape back → × weight + bias. Under float16
  * compute it stays float16, as in diffusers' float16 exports: onnxruntime's CPU and WebGPU kernels
  * accumulate the statistics in float32, and casting the norm to float32 and back did not make the
  * float16 reference UNet closer to diffusers on WebGPU (max error 0.9–1.3e-2 either way).
@@ -78,16 +79,29 @@ export function groupNorm(
 ): Value {
   const { numGroups, numChannels, eps } = options;
   const grouped = g.op("Reshape", [x, g.constInt64([0, numGroups, -1])]);
-  const normed = g.op("InstanceNormalization", [
-    grouped,
-    g.constFloat(new Float32Array(numGroups).fill(1), [numGroups]),
-    g.constFloat(new Float32Array(numGroups), [numGroups]),
-  ], { epsilon: eps });
+  const normed = g.reduceMeanGroupNorm
+    ? normalizeLastAxis(g, grouped, eps)
+    : g.op("InstanceNormalization", [
+      grouped,
+      g.constFloat(new Float32Array(numGroups).fill(1), [numGroups]),
+      g.constFloat(new Float32Array(numGroups), [numGroups]),
+    ], { epsilon: eps });
   const restored = g.op("Reshape", [normed, g.op("Shape", [x])]);
   const axes = g.constInt64([1, 2]);
   const weight = g.op("Unsqueeze", [g.param(`${prefix}.weight`, [numChannels]), axes]);
   const bias = g.op("Unsqueeze", [g.param(`${prefix}.bias`, [numChannels]), axes]);
   return g.op("Add", [g.op("Mul", [restored, weight]), bias]);
+}
+
+/** `(x − mean) / √(var + eps)` over the last axis of a 3-D tensor, with two `ReduceMean`s. */
+function normalizeLastAxis(g: GraphBuilder, x: Value, eps: number): Value {
+  const mean = g.op("ReduceMean", [x], { axes: [2], keepdims: 1 });
+  const centred = g.op("Sub", [x, mean]);
+  const variance = g.op("ReduceMean", [g.op("Mul", [centred, centred])], {
+    axes: [2],
+    keepdims: 1,
+  });
+  return g.op("Div", [centred, g.op("Sqrt", [g.op("Add", [variance, g.constFloat([eps])])])]);
 }
 
 /** Options of {@linkcode layerNorm}. */
@@ -137,6 +151,12 @@ export interface AttentionOptions {
   channels?: number;
   /** Additive mask broadcastable to [B, heads, Sq, Sk]. */
   mask?: Value;
+  /**
+   * Under float16 compute, run the attention (scores, softmax, weighted sum) in float32 and cast
+   * the result back: diffusers' `upcast_attention` (SD 2.1, whose float16 scores overflow) and
+   * the VAE's `force_upcast`. No effect under float32 compute. @default {false}
+   */
+  upcast?: boolean;
 }
 
 /**
@@ -152,11 +172,31 @@ export function attention(
   v: Value,
   options: AttentionOptions,
 ): Value {
+  if (!options.upcast || g.computeDType !== "float16") {
+    return attentionIn(g, g.computeDType, q, k, v, options);
+  }
+  const up = (x: Value) => g.op("Cast", [x], { to: ONNX_ELEMENT_TYPE.float32 });
+  const mask = options.mask === undefined ? {} : { mask: up(options.mask) };
+  const out = attentionIn(g, "float32", up(q), up(k), up(v), { ...options, ...mask });
+  return g.op("Cast", [out], { to: ONNX_ELEMENT_TYPE.float16 });
+}
+
+/** {@linkcode attention} on operands of element type `dtype`. */
+function attentionIn(
+  g: GraphBuilder,
+  dtype: "float32" | "float16",
+  q: Value,
+  k: Value,
+  v: Value,
+  options: AttentionOptions,
+): Value {
+  const constant = (values: number[]) =>
+    dtype === "float32" ? g.constFloat32(values) : g.constFloat(values);
   const { heads } = options;
   const scale = options.scale ?? (options.channels ? (options.channels / heads) ** -0.5 : null);
   // In float16 the scale goes onto q before the product, so unscaled logits cannot pass 65504.
-  const preScaled = scale !== null && g.computeDType === "float16";
-  if (preScaled) q = g.op("Mul", [q, g.constFloat([scale])]);
+  const preScaled = scale !== null && dtype === "float16";
+  if (preScaled) q = g.op("Mul", [q, constant([scale])]);
   if (g.fusedAttention && scale !== null && options.mask === undefined) {
     return g.contribOp("MultiHeadAttention", [q, k, v], {
       num_heads: heads,
@@ -170,11 +210,11 @@ export function attention(
   let scores = g.op("MatMul", [qh, kh]);
   if (scale === null) {
     // Head width only known at run time: scale = 1/sqrt(last dim of qh).
-    const to = ONNX_ELEMENT_TYPE[g.computeDType];
+    const to = ONNX_ELEMENT_TYPE[dtype];
     const d = g.op("Cast", [g.op("Shape", [qh], { start: 3 })], { to });
     scores = g.op("Div", [scores, g.op("Sqrt", [d])]);
   } else if (!preScaled) {
-    scores = g.op("Mul", [scores, g.constFloat([scale])]);
+    scores = g.op("Mul", [scores, constant([scale])]);
   }
   if (options.mask) scores = g.op("Add", [scores, options.mask]);
   const probs = g.op("Softmax", [scores], { axis: -1 });

@@ -33,6 +33,12 @@ export interface RuntimeDefinition {
   float16AsUint16?: boolean;
   /** The execution providers for a device, in order. */
   executionProviders(device: Device): InferenceSession.ExecutionProviderConfig[];
+  /**
+   * Whether `webgpu` sessions share the JS-visible `GPUDevice` of `env.webgpu` (onnxruntime-web),
+   * so device tensors can be GPU buffers. onnxruntime-node's native provider has none: its device
+   * tensors stay in host memory and are copied by the provider on each run.
+   */
+  jsGpuDevice?: boolean;
   /** Threads of one operator on the CPU (onnxruntime-node); its own choice when absent. */
   intraOpNumThreads?: number;
 }
@@ -80,13 +86,14 @@ class RuntimeBackend implements Backend {
       device: this.device,
       onRelease: () => this.#sessions.delete(wrapped),
       float16AsUint16: this.#definition.float16AsUint16 ?? false,
+      gpuBuffers: this.device === "webgpu" && (this.#definition.jsGpuDevice ?? false),
     });
     this.#sessions.add(wrapped);
     return wrapped;
   }
 
   async gpuDevice(): Promise<GpuDeviceHandle | null> {
-    if (this.device !== "webgpu") return null;
+    if (this.device !== "webgpu" || !this.#definition.jsGpuDevice) return null;
     return await ortWebGpuDevice(this.#ort) as unknown as GpuDeviceHandle;
   }
 

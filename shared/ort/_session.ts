@@ -69,6 +69,8 @@ export interface OrtModelSessionOptions {
    * `Float16Array`: onnxruntime-node's native binding only reads `Uint16Array` (Deno has both).
    */
   float16AsUint16: boolean;
+  /** Whether device tensors are WebGPU buffers of onnxruntime-web's `GPUDevice`. */
+  gpuBuffers: boolean;
 }
 
 /** A `ModelSession` backed by an onnxruntime `InferenceSession`. */
@@ -80,6 +82,7 @@ export class OrtModelSession implements ModelSession {
   #session: InferenceSession | null;
   #onRelease: () => void;
   #float16AsUint16: boolean;
+  #gpuBuffers: boolean;
 
   constructor(ort: OrtModule, session: InferenceSession, options: OrtModelSessionOptions) {
     this.#ort = ort;
@@ -87,6 +90,7 @@ export class OrtModelSession implements ModelSession {
     this.device = options.device;
     this.#onRelease = options.onRelease;
     this.#float16AsUint16 = options.float16AsUint16;
+    this.#gpuBuffers = options.gpuBuffers;
     this.inputs = Object.freeze(
       session.inputMetadata.map((m) => Object.freeze(specFromMetadata(m))),
     );
@@ -159,7 +163,7 @@ export class OrtModelSession implements ModelSession {
 
   async createDeviceTensor(name: string, value: HostTensor): Promise<DeviceTensor> {
     const spec = this.#spec(name);
-    if (this.device !== "webgpu") {
+    if (!this.#gpuBuffers) {
       return new OrtDeviceTensor(this, name, this.#hostTensor(spec, value), "cpu");
     }
     checkFeed(spec, value);

@@ -1,6 +1,6 @@
 /**
  * The tensor backend: the only module in the project that imports onnxruntime. Devices map to
- * onnxruntime-web (`webgpu`, `wasm`) or onnxruntime-node (`cuda`, `cpu`); sessions read each
+ * onnxruntime-web (`webgpu`, `wasm`) or onnxruntime-node (`cuda`, `webgpu`, `cpu`); sessions read each
  * model's I/O metadata and convert at the boundary. Server hosts may import `./node.ts` to inject
  * onnxruntime-node explicitly; this module never imports it statically.
  *

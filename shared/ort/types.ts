@@ -9,8 +9,8 @@
 import type { TensorSpec } from "../tensor/mod.ts";
 
 /**
- * A place a model can run: `webgpu` and `wasm` through onnxruntime-web (browsers, Deno), `cuda`
- * and `cpu` through onnxruntime-node (servers).
+ * A place a model can run: `webgpu` and `wasm` through onnxruntime-web (browsers, Deno), `cuda`,
+ * `webgpu` (its native Dawn provider) and `cpu` through onnxruntime-node (servers).
  */
 export type Device = "webgpu" | "wasm" | "cuda" | "cpu";
 

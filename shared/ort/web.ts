@@ -62,6 +62,7 @@ export function webRuntime(options: WebRuntimeOptions = {}): OrtRuntime {
       if (typeof WebAssembly === "undefined") throw new Error("WebAssembly is not available");
     },
     executionProviders: (device) => [device === "webgpu" ? "webgpu" : "wasm"],
+    jsGpuDevice: true,
   });
   if (!isDeno()) return runtime;
   return {

@@ -2,7 +2,7 @@
  * Command line of the benchmark suite:
  *
  * ```
- * deno task bench [--quick] [--out bench/results.json] [--device cpu|cuda]
+ * deno task bench [--quick] [--out bench/results.json] [--device cpu|cuda|webgpu]
  *                 [--only limit,networks,...] [--cache-dir models/cache/bench]
  * ```
  */
@@ -17,6 +17,7 @@ export const SECTIONS = [
   "networks",
   "pipeline",
   "adherence",
+  "img2img",
   "edge",
   "bundles",
   "worker",
@@ -34,7 +35,8 @@ export type Section = typeof SECTIONS[number];
 export interface SuiteArgs {
   mode: SuiteMode;
   out: string;
-  device: "cpu" | "cuda";
+  /** `webgpu` runs the GPU suite (`_suite_gpu.ts`) instead of the sections. */
+  device: "cpu" | "cuda" | "webgpu";
   sections: readonly Section[];
   cacheDir: string;
   help: boolean;
@@ -46,8 +48,12 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export const USAGE = `deno task bench [options]
 
   --quick              the CI subset: toy-size models only, few repeats (under 2 minutes)
-  --out <path>         where to write the results JSON (default: bench/results.json)
+  --out <path>         where to write the results JSON (default: bench/results.json;
+                       bench/results-webgpu.json with --device webgpu)
   --device cpu|cuda    onnxruntime-node device for server-side figures (default: cpu)
+  --device webgpu      the GPU suite instead: native WebGPU (onnxruntime-node) and
+                       onnxruntime-web side by side; full size (SD 1.5, 4096³) on a GPU,
+                       small (tiny model, 512³) on a software adapter or with --quick
   --only <a,b,...>     run only these sections: ${SECTIONS.join(", ")}
   --cache-dir <dir>    full-size benchmark models (default: models/cache/bench)
   --help               this text`;
@@ -76,9 +82,9 @@ export function parseSuiteArgs(args: readonly string[]): SuiteArgs {
     else if (flag === "--cache-dir") parsed.cacheDir = value();
     else if (flag === "--device") {
       const device = value();
-      if (device !== "cpu" && device !== "cuda") {
+      if (device !== "cpu" && device !== "cuda" && device !== "webgpu") {
         throw new TypeError(
-          `Cannot parse '--device' as it must be cpu or cuda: current value is ${device}`,
+          `Cannot parse '--device' as it must be cpu, cuda or webgpu: current value is ${device}`,
         );
       }
       parsed.device = device;
@@ -95,6 +101,9 @@ export function parseSuiteArgs(args: readonly string[]): SuiteArgs {
     } else {
       throw new TypeError(`Cannot parse '${arg}' as it is not an option of the suite`);
     }
+  }
+  if (parsed.device === "webgpu" && !args.some((a) => a === "--out" || a.startsWith("--out="))) {
+    parsed.out = `${ROOT}bench/results-webgpu.json`;
   }
   return parsed;
 }

@@ -81,7 +81,10 @@ export interface NetworkFiles {
  * Loads a network on a backend: onnxruntime-node reads the paths itself; onnxruntime-web gets
  * the bytes (and the external data bytes) as a browser would after downloading them.
  */
-export async function loadNetwork(bench: BenchBackend, files: NetworkFiles): Promise<ModelSession> {
+export async function loadNetwork(
+  bench: Pick<BenchBackend, "runtime" | "backend">,
+  files: NetworkFiles,
+): Promise<ModelSession> {
   if (bench.runtime === "onnxruntime-node") {
     return await bench.backend.createSession(files.modelPath);
   }

@@ -15,19 +15,37 @@ import { type Figure, figure, timeRepeats } from "./_suite_stats.ts";
 /** Matrix size per backend: software WebGPU is ~40× slower than the CPU, a GPU far faster. */
 const SIZES: Record<BackendName, number> = { cpu: 1024, cuda: 4096, wasm: 1024, webgpu: 512 };
 
-/** A MatMul of an n×n input by an n×n weight, as ONNX bytes. */
-export function matmulModel(n: number): Uint8Array {
+/**
+ * A MatMul of an n×n input by an n×n weight, as ONNX bytes; with `chain` > 1, that many products
+ * by the same weight in a row (scaled so the values keep their magnitude), which keeps one run's
+ * upload and read-back small next to its arithmetic on a GPU.
+ */
+export function matmulModel(
+  n: number,
+  options: { dtype?: "float32" | "float16"; chain?: number } = {},
+): Uint8Array {
+  const dtype = options.dtype ?? "float32";
+  const chain = options.chain ?? 1;
+  // Uniform values in [-0.5, 0.5) have a standard deviation of 1/√12.
+  const scale = chain === 1 ? 1 : Math.sqrt(12 / n);
   let state = 7;
   const weights = {
     get: (_name: string, shape: readonly number[]) =>
       Float32Array.from(
         { length: shape.reduce((a, b) => a * b, 1) },
-        () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5,
+        () => (((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5) * scale,
       ),
   };
-  const g = new GraphBuilder({ name: `matmul_${n}`, weights });
-  const x = g.input("x", "float32", [n, n]);
-  g.output(g.op("MatMul", [x, g.param("w", [n, n])]), "y", "float32", [n, n]);
+  const g = new GraphBuilder({
+    name: `matmul_${n}`,
+    weights,
+    weightDType: dtype,
+    computeDType: dtype,
+  });
+  let y = g.input("x", dtype, [n, n]);
+  const w = g.param("w", [n, n]);
+  for (let i = 0; i < chain; i++) y = g.op("MatMul", [y, w]);
+  g.output(y, "y", dtype, [n, n]);
   return encodeModel(g).model;
 }
 

@@ -6,20 +6,26 @@
  */
 
 import { createHash } from "node:crypto";
-import { buildClipTextEncoder, buildUnet, buildVaeDecoder } from "../../models/networks/mod.ts";
+import {
+  buildClipTextEncoder,
+  buildUnet,
+  buildVaeDecoder,
+  buildVaeEncoder,
+} from "../../models/networks/mod.ts";
 import { countFlops, type GraphBuilder, writeModel } from "../../models/onnx/mod.ts";
 import { createRandomWeights, SHAPE_ONLY_WEIGHTS } from "../../models/weights/mod.ts";
 import type { WeightSource } from "../../models/onnx/mod.ts";
 
 /** `tiny` is the embedded `tiny-sd`; `sd15` is the full-size SD 1.5 architecture. */
 export type ModelSize = "tiny" | "sd15";
-/** The three networks of a text-to-image run. */
-export type Component = "text_encoder" | "unet" | "vae_decoder";
+/** The three networks of a text-to-image run, and the VAE encoder of image to image. */
+export type Component = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder";
 
 const CONFIG_FILES: Record<Component, string> = {
   text_encoder: "text_encoder.json",
   unet: "unet.json",
   vae_decoder: "vae.json",
+  vae_encoder: "vae.json",
 };
 const CONFIG_DIRS: Record<ModelSize, string> = { tiny: "tiny-sd", sd15: "sd15" };
 const MODELS = new URL("../../models/", import.meta.url);
@@ -37,17 +43,28 @@ export async function networkConfig(
 export async function buildNetwork(
   size: ModelSize,
   component: Component,
-  options: { weights: WeightSource; weightDType?: "float32" | "float16"; fusedAttention?: boolean },
+  options: {
+    weights: WeightSource;
+    weightDType?: "float32" | "float16";
+    fusedAttention?: boolean;
+    reduceMeanGroupNorm?: boolean;
+  },
 ): Promise<GraphBuilder> {
   const config = await networkConfig(size, component);
   const opts = options.weightDType ? { weightDType: options.weightDType } : {};
-  const fused = options.fusedAttention ? { fusedAttention: true } : {};
+  const fused = {
+    ...(options.fusedAttention ? { fusedAttention: true } : {}),
+    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
+  };
   // float16 is the layout a browser downloads (`models convert --fp16`): the UNet and VAE compute
   // in float16 on their stored weights; the text encoder keeps float32 compute.
   const compute = options.weightDType === "float16" ? { computeDType: "float16" as const } : {};
   if (component === "text_encoder") return buildClipTextEncoder(config, options.weights, opts);
   if (component === "unet") {
     return buildUnet(config, options.weights, { ...opts, ...compute, ...fused });
+  }
+  if (component === "vae_encoder") {
+    return buildVaeEncoder(config, options.weights, { ...opts, ...compute, ...fused });
   }
   return buildVaeDecoder(config, options.weights, { ...opts, ...compute, ...fused });
 }
@@ -65,6 +82,7 @@ export async function inputShapes(
 ): Promise<Record<string, number[]>> {
   if (component === "text_encoder") return { input_ids: [1, 77] };
   if (component === "vae_decoder") return { latent_sample: [1, 4, latent, latent] };
+  if (component === "vae_encoder") return { sample: [1, 3, 8 * latent, 8 * latent] };
   return {
     sample: [2, 4, latent, latent],
     timestep: [2],
@@ -124,6 +142,8 @@ export interface EnsureNetworkOptions {
   weightDType?: "float32" | "float16";
   /** Attention as onnxruntime's fused `MultiHeadAttention` (UNet, VAE). @default {false} */
   fusedAttention?: boolean;
+  /** GroupNorm as two `ReduceMean`s instead of InstanceNormalization (UNet, VAE). @default {false} */
+  reduceMeanGroupNorm?: boolean;
 }
 
 async function sourceHash(size: ModelSize, component: Component, dtype: string): Promise<string> {
@@ -152,7 +172,8 @@ export async function ensureRandomNetwork(
   options: EnsureNetworkOptions,
 ): Promise<CachedNetwork> {
   const weightDType = options.weightDType ?? "float32";
-  const variant = `${weightDType}${options.fusedAttention ? "-fused" : ""}`;
+  const variant = `${weightDType}${options.fusedAttention ? "-fused" : ""}` +
+    (options.reduceMeanGroupNorm ? "-rmgn" : "");
   const dir = `${options.cacheDir}/${size}-random-${variant}/${component}`;
   const stampPath = `${dir}/bench_build.json`;
   const recipe = await sourceHash(size, component, variant);
@@ -167,6 +188,7 @@ export async function ensureRandomNetwork(
     weights: createRandomWeights({ seed: 1 }),
     weightDType,
     ...(options.fusedAttention ? { fusedAttention: true } : {}),
+    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
   });
   const written = await writeModel(g, dir, { externalData: size === "sd15" });
   const network = {

@@ -22,12 +22,15 @@ import { aggregateTrace, type ProfileBreakdown, type TraceEvent } from "./_suite
 
 /** What the parent asks the child to profile. */
 export interface ProfileArgs {
-  target: "cpu" | "cuda" | "webgpu";
+  /** `webgpu` is onnxruntime-web; `webgpu-native` onnxruntime-node's WebGPU provider. */
+  target: "cpu" | "cuda" | "webgpu" | "webgpu-native";
   size: ModelSize;
   component: Component;
   latent: number;
   cacheDir: string;
   weightDType?: "float32" | "float16";
+  /** The fused-attention variant of the network. @default {false} */
+  fusedAttention?: boolean;
   /** Unprofiled-in-the-breakdown runs first (their events are dropped). */
   warmup: number;
   runs: number;
@@ -60,6 +63,7 @@ async function run(args: ProfileArgs): Promise<ProfileChildResult> {
   const files = await ensureRandomNetwork(args.size, args.component, {
     cacheDir: args.cacheDir,
     ...(args.weightDType ? { weightDType: args.weightDType } : {}),
+    ...(args.fusedAttention ? { fusedAttention: true } : {}),
   });
   const web = args.target === "webgpu";
   const ort =
@@ -69,7 +73,7 @@ async function run(args: ProfileArgs): Promise<ProfileChildResult> {
   if (web) ort.env.wasm.numThreads = 1; // Deno refuses onnxruntime-web's blob: workers
   const profileDir = await Deno.makeTempDir({ prefix: "sd-bench-profile-" });
   const options: Ort.InferenceSession.SessionOptions = {
-    executionProviders: [args.target],
+    executionProviders: [args.target === "webgpu-native" ? "webgpu" : args.target],
     graphOptimizationLevel: args.graphOptimizationLevel ?? "all",
     enableProfiling: true,
     profileFilePrefix: `${profileDir}/profile`,

@@ -12,16 +12,18 @@
  * deno task bench                 # full suite, ~15 minutes on 2 cores
  * deno task bench --quick --out /tmp/results.json
  * deno task bench --only limit,networks --device cuda
+ * deno task bench --device webgpu  # the GPU suite (_suite_gpu.ts)
  * ```
  */
 
 import { dirname } from "node:path";
 import { type BackendName, openBackends } from "./_suite_backends.ts";
-import { parseSuiteArgs, type Section, USAGE } from "./_suite_args.ts";
+import { parseSuiteArgs, type Section, type SuiteArgs, USAGE } from "./_suite_args.ts";
 import { SuiteContext } from "./_suite_context.ts";
 import { measureBundles, measureEdgeEncode } from "./_suite_edge.ts";
 import { measureAdherence } from "./_suite_adherence.ts";
 import { measureFusedAttention } from "./_suite_attention.ts";
+import { type GpuSuiteResult, runGpuSuite } from "./_suite_gpu.ts";
 import { measureFloat16 } from "./_suite_fp16.ts";
 import { measureLimits } from "./_suite_limit.ts";
 import { configureSettle } from "./_suite_load.ts";
@@ -29,6 +31,7 @@ import { machineInfo, versionInfo } from "./_suite_machine.ts";
 import { measureMemory } from "./_suite_memory.ts";
 import { measureNetworks, recordBuilds } from "./_suite_networks.ts";
 import { measureTextToImage, measureTokenizer } from "./_suite_pipeline.ts";
+import { measureImageToImage } from "./_suite_img2img.ts";
 import { measureProfiles, measureWebGpuFullSize, type ProfileRecord } from "./_suite_profile.ts";
 import { markdownReport } from "./_suite_report.ts";
 import { measureWorkers } from "./_suite_worker.ts";
@@ -50,6 +53,7 @@ const RUNNERS: Record<Section, (ctx: SuiteContext) => Promise<void>> = {
   networks: measureNetworks,
   pipeline: measureTextToImage,
   adherence: measureAdherence,
+  img2img: measureImageToImage,
   edge: measureEdgeEncode,
   bundles: measureBundles,
   worker: measureWorkers,
@@ -79,6 +83,50 @@ function gpuDescription(device: string, opened: boolean, adapter: string | undef
   return `${gpu}; server figures: ${server}; WebGPU adapter: ${adapter ?? "none"}`;
 }
 
+/** `--device webgpu`: the GPU suite, written (after every figure too) to `args.out`. */
+async function gpuMain(args: SuiteArgs, log: (line: string) => void): Promise<number> {
+  // The GPU figures depend little on the CPU's neighbours: wait at most a second for quiet.
+  configureSettle({ maxMs: 1_000 });
+  const started = performance.now();
+  log(`GPU benchmark suite (${args.mode}): native WebGPU and onnxruntime-web`);
+  await Deno.mkdir(dirname(args.out), { recursive: true });
+  const versions = await versionInfo();
+  const write = async (gpu: GpuSuiteResult, done: boolean) => {
+    const results = {
+      schema: RESULTS_SCHEMA,
+      mode: args.mode,
+      complete: done,
+      durationMs: Math.round(performance.now() - started),
+      machine: machineInfo(gpu.adapter),
+      versions,
+      options: { device: args.device, cacheDir: args.cacheDir },
+      sizes: gpu.sizes,
+      limitsTflops: gpu.limits,
+      figures: gpu.figures,
+      skipped: gpu.skipped,
+      profiles: gpu.profiles,
+    };
+    await Deno.writeTextFile(args.out, `${JSON.stringify(results, null, 2)}\n`);
+    return results;
+  };
+  const gpu = await runGpuSuite({
+    quick: args.mode === "quick",
+    cacheDir: args.cacheDir,
+    log,
+    webBudgetMs: Number(Deno.env.get("SD_BENCH_WEB_BUDGET_MS") ?? Infinity),
+    onProgress: (partial) => write(partial, false).then(() => {}),
+  });
+  const results = await write(gpu, true);
+  const sized = gpu.sizes.size === "sd15" ? "SD 1.5 sizes" : "small sizes";
+  const header = `## GPU benchmarks (${args.mode}, ${sized}, ${versions.date.slice(0, 10)})\n\n` +
+    `${results.machine.cpu}, ${results.machine.cores} cores; ${gpu.adapter}. Deno ` +
+    `${versions.deno}, onnxruntime-node ${versions.onnxruntimeNode}, onnxruntime-web ` +
+    `${versions.onnxruntimeWeb}.`;
+  console.log(markdownReport({ ...gpu, header }));
+  log(`wrote ${args.out} in ${(results.durationMs / 1000).toFixed(0)} s`);
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseSuiteArgs(argv);
   if (args.help) {
@@ -91,6 +139,7 @@ async function main(argv: readonly string[]): Promise<number> {
   configureSettle({ maxMs: args.mode === "quick" ? 1_000 : 5_000 });
   const started = performance.now();
   const log = (line: string) => console.error(line);
+  if (args.device === "webgpu") return await gpuMain(args, log);
   log(`benchmark suite (${args.mode}): ${args.sections.join(", ")}`);
   const names: BackendName[] = [args.device, "wasm", "webgpu"];
   const { open, statuses, skipped } = await openBackends(names);

@@ -30,8 +30,11 @@ Deno.test("parseConfig() reads every variable it documents", () => {
     SD_MAX_BODY_BYTES: "4096",
     SD_RATE_PUBLISHABLE_BURST: "3",
     SD_WORKER_THREADS: "2",
+    SD_DEVICE: "webgpu",
   });
   assert.equal(config.port, 9000);
+  assert.equal(config.device, "webgpu");
+  assert.equal(parseConfig({}).device, "auto");
   assert.deepEqual(config.models, ["tiny-sd", "sd15"]);
   assert.deepEqual(config.allowedOrigins, ["https://a.example", "http://localhost:3000"]);
   assert.equal(config.limits.secret.maxSteps, 80);
@@ -51,6 +54,7 @@ Deno.test("parseConfig() lists every invalid variable in one ConfigError", () =>
       SD_REDIS_URL: "http://nope",
       SD_JWT_SECRET: "short",
       SD_WORKER_THREADS: "0",
+      SD_DEVICE: "tpu",
     });
   } catch (caught) {
     error = caught;
@@ -60,6 +64,7 @@ Deno.test("parseConfig() lists every invalid variable in one ConfigError", () =>
   assert.deepEqual(names, [
     "PORT",
     "SD_ALLOWED_ORIGINS",
+    "SD_DEVICE",
     "SD_JWT_SECRET",
     "SD_MAX_STEPS",
     "SD_REDIS_URL",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
+import { cpuSession, tensor } from "../_ort.ts";
 import { main, type ModelsCliIo } from "../../models/cli.ts";
 import { fixturePath, readFixtureJson } from "../_fixtures.ts";
 import { readGolden } from "../_npy.ts";
@@ -44,7 +44,7 @@ Deno.test("models CLI answers every bad input with one line on stderr and exit c
     [
       ["frobnicate"],
       {},
-      /Unknown command 'frobnicate' \(expected list, build, pull, convert, verify\)/,
+      /Unknown command 'frobnicate' \(expected add, list, build, pull, convert, verify\)/,
     ],
     [["list", "--colour"], {}, /Unknown option '--colour' for 'list'/],
     [["build"], {}, /'build' needs <id>/],
@@ -142,12 +142,12 @@ Deno.test("models CLI converts the reference diffusers checkpoint to an ONNX mod
     cases: { name: string; tolerance: { max_abs: number } }[];
   }>("models/tiny-sd-reference/golden/index.json");
   const tolerance = index.cases.find((c) => c.name === "vae_decoder")!.tolerance.max_abs;
-  const session = await ort.InferenceSession.create(`${out}/vae_decoder/model.onnx`);
+  const session = await cpuSession(`${out}/vae_decoder/model.onnx`);
   try {
     const latents = await readGolden("vae_decoder.latent_sample.npy");
     const golden = await readGolden("vae_decoder.sample.npy");
     const output = await session.run({
-      latent_sample: new ort.Tensor("float32", latents.data as Float32Array, latents.shape),
+      latent_sample: tensor(latents.data as Float32Array, latents.shape),
     });
     const sample = output.sample!.data as Float32Array;
     assert.deepEqual(output.sample!.dims, golden.shape);

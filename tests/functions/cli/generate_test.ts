@@ -1,23 +1,8 @@
 import assert from "node:assert/strict";
-import { type GenerateCliIo, main } from "../../../functions/cli/generate.ts";
+import { main } from "../../../functions/cli/generate.ts";
+import { captureIo } from "./_io.ts";
 import { readPngParameters } from "../../../shared/image/mod.ts";
 import { pngPicture, QUICK_PROMPTS, scorePicture } from "../../_adherence/mod.ts";
-
-function captureIo(): GenerateCliIo & { out: string; err: string; files: Map<string, Uint8Array> } {
-  const io = {
-    out: "",
-    err: "",
-    files: new Map<string, Uint8Array>(),
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    stderrIsTerminal: false,
-    writeFile: (path: string, bytes: Uint8Array) => {
-      io.files.set(path, bytes);
-      return Promise.resolve();
-    },
-  };
-  return io;
-}
 
 Deno.test("generate --help prints the usage and exits 0", async () => {
   const io = captureIo();

@@ -24,6 +24,7 @@ export function startWorkerProcess(
     name: string;
     workers?: number;
     args?: string[];
+    env?: Record<string, string>;
     /** `--models`; null leaves the flag out (the worker's default). @default "tiny-sd" */
     models?: string | null;
   },
@@ -43,7 +44,7 @@ export function startWorkerProcess(
       ...(options.args ?? []),
     ],
     cwd: ROOT,
-    env: { SD_REDIS_URL: redisUrl, REDIS_URL: redisUrl, NO_COLOR: "1" },
+    env: { SD_REDIS_URL: redisUrl, REDIS_URL: redisUrl, NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -4,6 +4,7 @@ import { createBackend, type Device } from "../../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../../shared/ort/node.ts";
 import { generate, loadPipeline } from "../../../shared/pipeline/mod.ts";
 import { webgpuUnavailable } from "../../shared/ort/_webgpu.ts";
+import { nativeWebGpuAdapter, nativeWebGpuUnavailable } from "../../shared/ort/_native_webgpu.ts";
 
 const cacheDir = await Deno.makeTempDir({ prefix: "tiny-sd-f16-pipeline-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(cacheDir, { recursive: true }));
@@ -17,12 +18,15 @@ async function noShaderF16(): Promise<string | null> {
   return adapter?.features.has("shader-f16") ? null : "the WebGPU adapter lacks 'shader-f16'";
 }
 
-/** Renders `REQUEST` with the model `id` on `device`; WebGPU goes through onnxruntime-web. */
-async function render(id: string, device: Device): Promise<Uint8ClampedArray> {
+/**
+ * Renders `REQUEST` with the model `id` on `device`; WebGPU goes through onnxruntime-web unless
+ * `native` asks for onnxruntime-node's own WebGPU provider.
+ */
+async function render(id: string, device: Device, native = false): Promise<Uint8ClampedArray> {
   const model = await loadModel(id, { cacheDir });
   const backend = await createBackend({
     devices: [device],
-    ...(device === "cpu" ? { runtimes: [nodeRuntime()] } : {}),
+    ...(device === "cpu" || native ? { runtimes: [nodeRuntime()] } : {}),
   });
   try {
     assert.equal(backend.device, device);
@@ -90,6 +94,31 @@ Deno.test({
     // headroom for other adapters' accumulation order. A broken float16 path (a wrong weight,
     // an overflow to Inf, a missing cast) moves the mean by tens of levels: this image's
     // channels have a standard deviation above 20/255.
+    assert.ok(d.max <= 16, `max difference ${d.max}/255`);
+    assert.ok(d.mean <= 1.5, `mean difference ${d.mean}/255`);
+  },
+});
+
+Deno.test({
+  name: "tiny-sd-f16 on onnxruntime-node's native WebGPU provider draws tiny-sd's image within " +
+    "16/255, 1.5/255 on average",
+  ignore: nativeWebGpuUnavailable !== null,
+  async fn() {
+    let image: Uint8ClampedArray;
+    try {
+      image = await render("tiny-sd-f16", "webgpu", true);
+    } catch (error) {
+      // SwiftShader has no float16 shaders: the provider must refuse plainly, not draw garbage.
+      const message = error instanceof Error ? error.message : String(error);
+      assert.match(message, /requires f16 but the device does not support it/);
+      console.log(`the adapter has no float16 shaders (${nativeWebGpuAdapter}): ${message}`);
+      return;
+    }
+    const d = difference(image, await reference());
+    console.log(
+      `tiny-sd-f16 (onnxruntime-node webgpu) vs tiny-sd (onnxruntime-node cpu): ${show(d)}`,
+    );
+    // The bounds of the onnxruntime-web case above, for the same reasons.
     assert.ok(d.max <= 16, `max difference ${d.max}/255`);
     assert.ok(d.mean <= 1.5, `mean difference ${d.mean}/255`);
   },

@@ -10,6 +10,7 @@ import {
   createBackend,
   type Device,
   type ModelSession,
+  type OrtRuntime,
 } from "../../../shared/ort/mod.ts";
 import { type LoadedPipeline, loadPipeline } from "../../../shared/pipeline/mod.ts";
 import { fixturePath, readFixtureBytes, readFixtureJson } from "../../_fixtures.ts";
@@ -84,11 +85,15 @@ export async function referenceManifest(): Promise<ModelManifest> {
   };
 }
 
-/** The reference model loaded on the first working device of `devices`. */
+/**
+ * The reference model loaded on the first working device of `devices` (of `runtimes`, by default
+ * onnxruntime-web then onnxruntime-node).
+ */
 export async function openReference(
   devices: readonly Device[],
+  runtimes?: readonly OrtRuntime[],
 ): Promise<{ backend: Backend; pipeline: LoadedPipeline; dispose(): Promise<void> }> {
-  const backend = await createBackend({ devices });
+  const backend = await createBackend({ devices, ...(runtimes ? { runtimes } : {}) });
   const pipeline = await loadPipeline(await referenceManifest(), {
     backend,
     readFile: readReferenceFile,

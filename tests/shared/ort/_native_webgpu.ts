@@ -1,0 +1,21 @@
+/**
+ * Whether onnxruntime-node's native WebGPU provider can run here. Without a GPU the render pool's
+ * own preparation points Dawn at SwiftShader (from Debian's `chromium` package, which `.ci/run`
+ * installs); tests that need the provider are ignored, with the reason printed, where neither
+ * exists (an error in CI).
+ */
+
+import { prepareNativeWebGpu } from "../../../functions/worker/vulkan.ts";
+import { skipUnlessRequired } from "../../_system.ts";
+
+const plan = prepareNativeWebGpu({ allowSoftware: true });
+
+/** Why native WebGPU tests cannot run here, or `null` when they can. */
+export const nativeWebGpuUnavailable: string | null = plan.adapter === "none" ? plan.note : null;
+
+/** The Vulkan driver the native WebGPU tests run on. */
+export const nativeWebGpuAdapter: string = plan.note;
+
+if (nativeWebGpuUnavailable) {
+  skipUnlessRequired("the native WebGPU tests", nativeWebGpuUnavailable);
+}
