@@ -25,6 +25,9 @@ import { modelRoutes } from "./routes/models.ts";
 import { sdapiRoutes } from "./routes/sdapi.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
+/** Routes that take image uploads (SD_MAX_IMAGE_BODY_BYTES instead of SD_MAX_BODY_BYTES). */
+const IMAGE_UPLOAD_PATHS: readonly string[] = ["/v1/images/edits", "/sdapi/v1/img2img", "/v1/jobs"];
+
 /** Services the app is built from. */
 export interface AppDeps extends Omit<RouteDeps, "randomSeed" | "now" | "staticFiles"> {
   /** The built browser client. @default null (client routes answer 404) */
@@ -69,18 +72,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.use("*", keyCors({ keys: deps.keys, allowedOrigins: deps.config.allowedOrigins }));
-  app.use(
-    "*",
+  // Image uploads get their own, larger limit; every other body stays small.
+  const limitOf = (maxSize: number, what: string) =>
     bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
+      maxSize,
       onError: () => {
         throw new ApiError(
           413,
           "request_too_large",
-          `The request body is larger than ${deps.config.maxBodyBytes} bytes`,
+          `The ${what} is larger than ${maxSize} bytes`,
         );
       },
-    }),
+    });
+  const smallBodies = limitOf(deps.config.maxBodyBytes, "request body");
+  const imageBodies = limitOf(deps.config.maxImageBodyBytes, "image upload");
+  app.use(
+    "*",
+    (c, next) => (IMAGE_UPLOAD_PATHS.includes(c.req.path) ? imageBodies : smallBodies)(c, next),
   );
 
   app.route("/healthz", healthRoutes(routeDeps));

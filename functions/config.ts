@@ -41,6 +41,8 @@ export interface Config {
   /** Longest lifetime of a minted token, in seconds. */
   readonly tokenMaxTtlSeconds: number;
   readonly maxBodyBytes: number;
+  /** Body limit of the image uploads (`/v1/images/edits`, `/sdapi/v1/img2img`). */
+  readonly maxImageBodyBytes: number;
   readonly maxPromptChars: number;
   readonly limits: { readonly secret: RequestLimits; readonly publishable: RequestLimits };
   readonly rateLimits: { readonly secret: RateLimitTier; readonly publishable: RateLimitTier };
@@ -107,7 +109,7 @@ export function parseConfig(
   const { read, int, list } = envReader(env, issues);
 
   const port = int("PORT", 8000, 0, 65535);
-  const models = list("SD_MODELS", ["tiny-sd"]);
+  const models = list("SD_MODELS", ["toy-shapes"]);
   if (models.length === 0) issues.push({ variable: "SD_MODELS", message: "must list a model id" });
   for (const id of models) {
     if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(id)) {
@@ -162,6 +164,7 @@ export function parseConfig(
     jwtSecret,
     tokenMaxTtlSeconds: int("SD_TOKEN_MAX_TTL", 3600, 10, 86_400),
     maxBodyBytes: int("SD_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxImageBodyBytes: int("SD_MAX_IMAGE_BODY_BYTES", 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxPromptChars: int("SD_MAX_PROMPT_CHARS", 2000, 1, 100_000),
     limits: Object.freeze({ secret, publishable }),
     rateLimits: Object.freeze({
@@ -287,7 +290,7 @@ export function parseWorkerConfig(env: Readonly<Record<string, string | undefine
   const modelsDir = read("SD_MODELS_DIR");
   const config: WorkerConfig = {
     redisUrl: read("SD_REDIS_URL") ?? read("REDIS_URL"),
-    models: Object.freeze(list("SD_MODELS", ["tiny-sd"])),
+    models: Object.freeze(list("SD_MODELS", ["toy-shapes"])),
     workers: int("SD_WORKERS", 1, 1, 64),
     ...(read("SD_WORKER_THREADS") === undefined
       ? {}

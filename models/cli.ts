@@ -1,12 +1,13 @@
 /**
- * `deno task models <command>`: the model registry from the command line. Commands: `list`,
- * `build`, `pull`, `convert`, `verify`; `--help` on each. Environment (`SD_MODELS_DIR`, `HF_TOKEN`,
+ * `deno task models <command>`: the model registry from the command line. Commands: `add`,
+ * `list`, `build`, `pull`, `convert`, `verify`; `--help` on each. Environment (`SD_MODELS_DIR`, `HF_TOKEN`,
  * `HF_ENDPOINT`) is read here, at the entry point, and passed down as options. Exit codes: 0 ok,
  * 1 failure, 2 bad input (always one readable line on stderr, never a stack trace).
  *
  * @module
  */
 
+import { addModel } from "./add/mod.ts";
 import { convertDiffusers } from "./convert/mod.ts";
 import {
   createPullReporter,
@@ -25,6 +26,8 @@ import {
   ModelNotFoundError,
   verifyModel,
 } from "./registry/mod.ts";
+import { parseVariant } from "./registry/variants.ts";
+import { schedulerNames } from "../shared/schedulers/mod.ts";
 
 /** What the CLI touches outside itself, injectable for tests. */
 export interface ModelsCliIo {
@@ -50,6 +53,8 @@ const USAGE: Record<string, string> = {
   "": `Usage: deno task models <command> [options]
 
 Commands:
+  add <folder|org/name[@rev]>  make a model folder or hub repo servable (ONNX export, diffusers
+                             checkpoint, or a hub repository pulled first)
   list                       models in the cache (and the embedded ones)
   build <id>                 build an embedded model (${EMBEDDED_IDS})
   pull <org/name[@rev]>      download an ONNX Stable Diffusion repo from the Hugging Face hub
@@ -61,6 +66,17 @@ Common options:
   -h, --help                 help for a command
 
 Environment: SD_MODELS_DIR, HF_TOKEN (private/gated repos), HF_ENDPOINT (hub URL)`,
+  add: "Usage: deno task models add <folder | org/name[@revision]> [--id <id>] " +
+    "[--variant fp16] [--subfolder <dir>] [--steps <n>] [--guidance <x>] [--scheduler <name>]\n" +
+    "  [--license <name>] [--force] [--cache-dir <dir>]\n" +
+    "  A standard ONNX export gets a manifest (its files are linked into <cache-dir>/<id>, not\n" +
+    "  copied); a diffusers checkpoint is converted; a hub repository is pulled first.\n" +
+    "  --variant fp16   the float16 networks (unet_fp16/, model_fp16.onnx, onnx/model_fp16.onnx;\n" +
+    "                   a diffusers checkpoint is converted to float16)\n" +
+    "  --subfolder <d>  the model lives in <d> (an 'onnx/' subfolder is found by itself)\n" +
+    "  --steps, --guidance, --scheduler  the model's defaults (else: LCM 4 steps at 8.5, a\n" +
+    "                   'turbo' name 1 step at 0, others 25 at 7.5; the scheduler of its config)\n" +
+    '  Then: SD_MODELS=<id> deno task start, or deno task generate "..." --model <id>',
   list: "Usage: deno task models list [--json] [--cache-dir <dir>]",
   build: "Usage: deno task models build <id> [--force] [--cache-dir <dir>]\n" +
     "  Builds the embedded model <id> into <cache-dir>/<id> (no network, a few seconds).",
@@ -85,6 +101,18 @@ interface Parsed {
 
 /** The options of each command: `true` takes a value, `false` is a switch. */
 const OPTIONS: Record<string, Record<string, boolean>> = {
+  add: {
+    id: true,
+    steps: true,
+    guidance: true,
+    scheduler: true,
+    variant: true,
+    subfolder: true,
+    license: true,
+    force: false,
+    retries: true,
+    "cache-dir": true,
+  },
   list: { json: false, "cache-dir": true },
   build: { force: false, "cache-dir": true },
   pull: { retries: true, "cache-dir": true },
@@ -184,9 +212,8 @@ async function build(parsed: Parsed, io: ModelsCliIo): Promise<number> {
   return 0;
 }
 
-async function pull(parsed: Parsed, io: ModelsCliIo): Promise<number> {
-  const [ref] = expectPositionals("pull", parsed, ["org/name[@revision]"]);
-  parseRepoRef(ref!);
+/** The hub access options of `pull` and `add` from the flags and the environment. */
+function hubAccess(parsed: Parsed, io: ModelsCliIo) {
   const retries = parsed.flags.get("retries");
   if (retries !== undefined && !/^\d{1,2}$/.test(String(retries))) {
     throw new UsageError(
@@ -201,13 +228,93 @@ async function pull(parsed: Parsed, io: ModelsCliIo): Promise<number> {
   if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
     throw new UsageError(`HF_ENDPOINT must be an http(s) URL: current value is '${endpoint}'`);
   }
-  const result = await pullModel(ref!, {
-    cacheDir: cacheDirOf(parsed, io),
+  return {
     ...(endpoint ? { hubUrl: endpoint } : {}),
     ...(token ? { accessToken: token } : {}),
     ...(io.fetch ? { fetch: io.fetch } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
     ...(retries !== undefined ? { retries: Number(retries) } : {}),
+  };
+}
+
+/** `--steps`, `--guidance` and `--scheduler` of `add`, checked. */
+function addDefaults(flag: (name: string) => string | undefined) {
+  const defaults: { steps?: number; guidanceScale?: number; scheduler?: string } = {};
+  const steps = flag("steps");
+  if (steps !== undefined) {
+    if (!/^\d{1,4}$/.test(steps) || Number(steps) < 1) {
+      throw new UsageError(`Option '--steps' must be an integer >= 1: current value is '${steps}'`);
+    }
+    defaults.steps = Number(steps);
+  }
+  const guidance = flag("guidance");
+  if (guidance !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(guidance)) {
+      throw new UsageError(
+        `Option '--guidance' must be a number >= 0: current value is '${guidance}'`,
+      );
+    }
+    defaults.guidanceScale = Number(guidance);
+  }
+  const scheduler = flag("scheduler");
+  if (scheduler !== undefined) {
+    if (!schedulerNames().includes(scheduler)) {
+      throw new UsageError(
+        `Option '--scheduler' must be one of ${schedulerNames().join(", ")}: current value is ` +
+          `'${scheduler}'`,
+      );
+    }
+    defaults.scheduler = scheduler;
+  }
+  return defaults;
+}
+
+async function add(parsed: Parsed, io: ModelsCliIo): Promise<number> {
+  const [source] = expectPositionals("add", parsed, ["folder | org/name[@revision]"]);
+  const flag = (name: string) => {
+    const value = parsed.flags.get(name);
+    return typeof value === "string" ? value : undefined;
+  };
+  const variant = flag("variant");
+  const id = flag("id");
+  const subfolder = flag("subfolder");
+  const license = flag("license");
+  const result = await addModel(source!, {
+    defaults: addDefaults(flag),
+    cacheDir: cacheDirOf(parsed, io),
+    hub: hubAccess(parsed, io),
+    force: parsed.flags.has("force"),
+    ...(id ? { id } : {}),
+    ...(variant ? { variant: parseVariant(variant) } : {}),
+    ...(subfolder ? { subfolder } : {}),
+    ...(license ? { license } : {}),
+    onProgress: (event) =>
+      io.stderr(
+        event.type === "pull"
+          ? `  pulling ${event.repo}\n`
+          : event.type === "layout"
+          ? `  ${event.kind === "onnx" ? "ONNX export" : "diffusers checkpoint"} in ${event.root}\n`
+          : `  wrote ${event.path}\n`,
+      ),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const m = result.manifest;
+  const variants = [m.variant ?? "fp32", ...Object.keys(m.variants ?? {})].join(", ");
+  io.stdout(
+    `added ${result.id} (${result.kind}, ${m.family}, variants ${variants}, ` +
+      `${m.defaults.scheduler} ${m.defaults.steps} steps, guidance ${m.defaults.guidanceScale}) ` +
+      `in ${result.root}\n` +
+      `serve it: SD_MODELS=${result.id} deno task start\n`,
+  );
+  return 0;
+}
+
+async function pull(parsed: Parsed, io: ModelsCliIo): Promise<number> {
+  const [ref] = expectPositionals("pull", parsed, ["org/name[@revision]"]);
+  parseRepoRef(ref!);
+  const result = await pullModel(ref!, {
+    cacheDir: cacheDirOf(parsed, io),
+    ...hubAccess(parsed, io),
+    ...(io.signal ? { signal: io.signal } : {}),
     onProgress: createPullReporter({
       write: io.stderr,
       ...(io.stderrIsTerminal ? { terminal: true } : {}),
@@ -261,6 +368,7 @@ async function verify(parsed: Parsed, io: ModelsCliIo): Promise<number> {
 }
 
 const COMMANDS: Record<string, (parsed: Parsed, io: ModelsCliIo) => Promise<number>> = {
+  add,
   list,
   build,
   pull,

@@ -17,3 +17,4 @@
 export * from "./registry/mod.ts";
 export * from "./hub/mod.ts";
 export * from "./convert/mod.ts";
+export * from "./add/mod.ts";

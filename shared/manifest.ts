@@ -42,6 +42,39 @@ export interface ComponentManifest {
   weightDType?: "float32" | "float16";
 }
 
+/**
+ * The CLIP tokenizer's files and settings, read from the model's own `tokenizer_config.json` and
+ * `special_tokens_map.json` the way transformers reads them (the map wins; a token may be a string
+ * or an `AddedToken` object). The ids are absent in manifests written before they were recorded:
+ * the tokenizer's `<|startoftext|>` / `<|endoftext|>` ids then apply, and padding is `<|endoftext|>`.
+ */
+export interface TokenizerManifest {
+  vocab: ModelFile;
+  merges: ModelFile;
+  /** `model_max_length`: ids per prompt, start and end tokens included (77 for SD). */
+  maxLength: number;
+  /** Id written after the end token up to `maxLength`: 49407 in SD 1.x, 0 (`!`) in SD 2.x. */
+  padTokenId?: number;
+  bosTokenId?: number;
+  eosTokenId?: number;
+}
+
+/** Precision variants an export may ship its networks in. */
+export type ModelVariant = "fp32" | "fp16";
+
+/**
+ * What a model was trained to draw, for models with a closed caption vocabulary (the embedded
+ * `toy-shapes`): UIs offer `examples` as prompts and can build more from `words`.
+ */
+export interface ModelVocabulary {
+  /** The caption grammar in one line. */
+  grammar: string;
+  /** Word classes of the grammar, e.g. `colours`, `shapes`. */
+  words: Record<string, string[]>;
+  /** Prompts the model draws well; the first is the suggested default. */
+  examples: string[];
+}
+
 /** The manifest of one servable model. */
 export interface ModelManifest {
   /** Registry id, e.g. `tiny-sd`. */
@@ -59,7 +92,18 @@ export interface ModelManifest {
     unet: ComponentManifest;
     vae_decoder: ComponentManifest;
   };
-  tokenizer: { vocab: ModelFile; merges: ModelFile; maxLength: number };
+  tokenizer: TokenizerManifest;
+  /**
+   * Which variant `components` are: `fp16` when chosen so (`models add --variant fp16`), else
+   * `fp32` (the export's default files, whatever their precision). Absent in older manifests.
+   */
+  variant?: ModelVariant;
+  /**
+   * The networks of the other variants the folder holds (e.g. `fp16` beside the default), by
+   * variant; a component absent there is shared with `components`. Hosts pick one: the SDK asks
+   * for `fp16` on a GPU with `shader-f16`.
+   */
+  variants?: Partial<Record<ModelVariant, Partial<Record<ComponentName, ComponentManifest>>>>;
   /** Width of the text embeddings (`cross_attention_dim`), 768 for SD 1.x. */
   embeddingDim: number;
   latentChannels: number;
@@ -77,4 +121,6 @@ export interface ModelManifest {
   };
   /** The diffusers `scheduler_config.json` object, snake_case keys as shipped. */
   schedulerConfig: Record<string, unknown>;
+  /** The caption vocabulary, when the model only knows a closed one. */
+  vocabulary?: ModelVocabulary;
 }

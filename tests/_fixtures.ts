@@ -17,3 +17,8 @@ export async function readFixtureJson<T = unknown>(relative: string): Promise<T>
 export function readFixtureBytes(relative: string): Promise<Uint8Array> {
   return Deno.readFile(fixturePath(relative));
 }
+
+/** Absolute path of a file of the trained toy model's folder, `../shared/models/toy-shapes/`. */
+export function toyShapesPath(relative: string): string {
+  return new URL(`../../shared/models/toy-shapes/${relative}`, import.meta.url).pathname;
+}

@@ -51,3 +51,15 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
 export async function readGolden(file: string): Promise<NpyArray> {
   return parseNpy(await readFixtureBytes(`models/tiny-sd-reference/golden/${file}`));
 }
+
+/** Reads a `.npy` file under `../shared/fixtures/`, e.g. `img2img/golden/x.npy`. */
+export async function readFixtureNpy(relative: string): Promise<NpyArray> {
+  return parseNpy(await readFixtureBytes(relative));
+}
+
+/** A golden tensor's values as float32 (float data as is, integers converted). */
+export function asFloat32(array: NpyArray): Float32Array {
+  return array.data instanceof Float32Array
+    ? array.data
+    : Float32Array.from(array.data as ArrayLike<number | bigint>, Number);
+}

@@ -2,7 +2,9 @@
  * The demo page's behaviour: reads the form, runs the SDK with live progress, shows which device
  * made the image and keeps an embed snippet in sync. The publishable key comes from the URL
  * fragment (`/#key=pk_…`, as `deno task start` can print it) or the connection field, and stays
- * in this browser's localStorage.
+ * in this browser's localStorage. Once a key is known, the default model's manifest sets the
+ * steps and guidance and, for a model with a closed vocabulary (the embedded `toy-shapes`), offers
+ * its example prompts.
  *
  * @module
  */
@@ -17,6 +19,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const ui = {
   form: $<HTMLFormElement>("form"),
   prompt: $<HTMLTextAreaElement>("prompt"),
+  examples: $("examples"),
   negative: $<HTMLTextAreaElement>("negative"),
   scheduler: $<HTMLSelectElement>("scheduler"),
   size: $<HTMLSelectElement>("size"),
@@ -219,6 +222,38 @@ async function generate(event: SubmitEvent) {
   }
 }
 
+interface ModelInfo {
+  id: string;
+  defaults: { steps: number; guidanceScale: number };
+}
+
+/** Applies the default model's step and guidance defaults and shows its example prompts. */
+async function showModelDefaults(key: string) {
+  const headers = { Authorization: `Bearer ${key}` };
+  const list = await fetch(`${location.origin}/v1/models`, { headers });
+  if (!list.ok) return;
+  const model = ((await list.json()) as { data: ModelInfo[] }).data[0];
+  if (model === undefined) return;
+  ui.steps.value = ui.stepsOut.value = String(model.defaults.steps);
+  ui.guidance.value = ui.guidanceOut.value = String(model.defaults.guidanceScale);
+  updateSnippet();
+  const manifest = await fetch(`${location.origin}/v1/models/${model.id}`, { headers });
+  if (!manifest.ok) return;
+  const examples = ((await manifest.json()) as { vocabulary?: { examples: string[] } })
+    .vocabulary?.examples ?? [];
+  ui.examples.replaceChildren(...examples.map((example) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = example;
+    button.addEventListener("click", () => {
+      ui.prompt.value = example;
+      updateSnippet();
+    });
+    return button;
+  }));
+  ui.examples.hidden = examples.length === 0;
+}
+
 async function probeGpu() {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   const adapter = await gpu?.requestAdapter().catch(() => null) ?? null;
@@ -230,6 +265,7 @@ ui.key.value = readKey();
 showKeyState();
 updateSnippet();
 void probeGpu();
+if (ui.key.value.trim() !== "") void showModelDefaults(ui.key.value.trim()).catch(() => {});
 ui.form.addEventListener("submit", (event) => void generate(event));
 ui.cancel.addEventListener("click", () => running?.abort());
 ui.dice.addEventListener("click", () => {
@@ -239,7 +275,10 @@ ui.dice.addEventListener("click", () => {
 ui.steps.addEventListener("input", () => ui.stepsOut.value = ui.steps.value);
 ui.guidance.addEventListener("input", () => ui.guidanceOut.value = ui.guidance.value);
 ui.form.addEventListener("input", () => updateSnippet());
-ui.key.addEventListener("change", showKeyState);
+ui.key.addEventListener("change", () => {
+  showKeyState();
+  if (ui.key.value.trim() !== "") void showModelDefaults(ui.key.value.trim()).catch(() => {});
+});
 ui.copy.addEventListener("click", async () => {
   await navigator.clipboard?.writeText(ui.snippet.textContent ?? "").catch(() => {});
   ui.copy.textContent = "Copied";

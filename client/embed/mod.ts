@@ -3,17 +3,18 @@
  *
  * ```html
  * <script src="https://sd.example.com/embed.js" data-key="pk_..." async></script>
- * <sd-image prompt="a lighthouse at dawn" seed="42" width="512" height="512"></sd-image>
+ * <sd-image prompt="a red circle on a blue background" seed="42" width="64" height="64"></sd-image>
  * ```
  *
  * It stays tiny: the SDK (`/sdk.js`), the render worker and onnxruntime-web load lazily from the
  * same server as this script, whose `src` gives the base URL. Optional attributes:
- * `data-device` (`auto`, `webgpu`, `wasm`, `server`).
+ * `data-device` (`auto`, `webgpu`, `wasm`, `server`) and `data-worker-url` (a render worker served
+ * elsewhere, relative to the script).
  *
  * @module
  */
 
-import type { Client, DevicePreference, TestHooks } from "../sdk/mod.ts";
+import type { Client, DevicePreference } from "../sdk/mod.ts";
 import { defineSdImage } from "./sd_image.ts";
 
 /** What the script tag says. */
@@ -21,7 +22,7 @@ interface EmbedConfig {
   baseUrl: string;
   key: string;
   device: DevicePreference | undefined;
-  testHooks: TestHooks;
+  workerUrl: string | undefined;
 }
 
 function readConfig(): EmbedConfig {
@@ -30,12 +31,11 @@ function readConfig(): EmbedConfig {
   const src = script?.src ?? "";
   const base = src === "" ? location.href : src;
   const url = new URL(".", base);
-  const lose = Number(script?.dataset.testLoseDeviceAtStep);
   return {
     baseUrl: `${url.origin}${url.pathname.replace(/\/$/, "")}`,
     key: script?.dataset.key ?? "",
     device: script?.dataset.device as DevicePreference | undefined,
-    testHooks: Number.isInteger(lose) && lose > 0 ? { loseDeviceAtStep: lose } : {},
+    workerUrl: script?.dataset.workerUrl ? new URL(script.dataset.workerUrl, base).href : undefined,
   };
 }
 
@@ -76,7 +76,7 @@ defineSdImage({
           baseUrl: config.baseUrl,
           key: config.key,
           ...(config.device ? { device: config.device } : {}),
-          testHooks: config.testHooks,
+          ...(config.workerUrl ? { workerUrl: config.workerUrl } : {}),
         }),
       async (error) => {
         client = null;

@@ -1,5 +1,6 @@
 /**
- * The `<sd-image>` custom element: generates an image from its attributes (reactively), shows a
+ * The `<sd-image>` custom element: generates an image from its attributes (reactively; an
+ * `init-image` URL and a `strength` make it image to image), shows a
  * progress bar, then the image (`alt` = the prompt), or a clear error with a keyboard-usable retry
  * button. Fires `sd-progress`, `sd-load` and `sd-error`. The SDK is loaded on first use.
  *
@@ -23,7 +24,7 @@ export interface DefineSdImageOptions {
   name?: string;
 }
 
-const NUMBERS = { steps: "steps", width: "width", height: "height" } as const;
+const NUMBERS = { steps: "steps", width: "width", height: "height", strength: "strength" } as const;
 const ATTRIBUTES = [
   "prompt",
   "negative-prompt",
@@ -34,6 +35,8 @@ const ATTRIBUTES = [
   "model",
   "scheduler",
   "guidance-scale",
+  "init-image",
+  "strength",
 ];
 
 const TEMPLATE = `<style>${STYLES}</style><div class="stage" part="stage">` +
@@ -150,6 +153,9 @@ export function defineSdImage(options: DefineSdImageOptions): void {
       if (negative !== undefined) params.negativePrompt = negative;
       if (model !== undefined) params.model = model;
       if (scheduler !== undefined) params.scheduler = scheduler;
+      // Image to image from a URL (same origin or CORS-enabled), `strength` in (0, 1].
+      const initImage = text("init-image");
+      if (initImage !== undefined) params.image = new URL(initImage, document.baseURI).href;
       return params;
     }
 

@@ -8,7 +8,6 @@
 import type { GenerationParams } from "../../shared/generation/params.ts";
 import type { ModelManifest } from "../../shared/manifest.ts";
 import type { PromptEmbeddings } from "../../shared/pipeline/types.ts";
-import type { TestHooks } from "./types.ts";
 
 /** What the worker runs: the resolved generation, its prompt embeddings and the model's numbers. */
 export type WorkerRun = {
@@ -19,7 +18,7 @@ export type WorkerRun = {
 
 /** Page → worker. */
 export type HostMessage =
-  | { type: "init"; device: "webgpu" | "wasm"; ortUrl: string; testHooks: TestHooks }
+  | { type: "init"; device: "webgpu" | "wasm"; ortUrl: string }
   | {
     type: "run";
     id: number;
@@ -27,6 +26,8 @@ export type HostMessage =
     modelKey: string;
     unet?: Uint8Array<ArrayBuffer>;
     vaeDecoder?: Uint8Array<ArrayBuffer>;
+    /** Image to image: the VAE encoder (part of the model key when sent). */
+    vaeEncoder?: Uint8Array<ArrayBuffer>;
   }
     & WorkerRun
   | { type: "abort"; id: number };

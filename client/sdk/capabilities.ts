@@ -75,6 +75,43 @@ export function estimateMemory(
   };
 }
 
+/**
+ * The manifest with the networks of the variant this device should download: the `fp16`
+ * variant where the adapter has `shader-f16` (half the download and memory), the `fp32` one where
+ * it lacks it and the default networks are float16; otherwise the manifest as it is.
+ *
+ * @example
+ * ```ts ignore
+ * const chosen = pickVariant(manifest, { shaderF16: adapter.features.has("shader-f16") });
+ * chosen.components.unet.model.path; // "unet_fp16/model.onnx" when the model ships one
+ * ```
+ */
+export function pickVariant<T extends ModelManifest>(
+  manifest: T,
+  options: { shaderF16: boolean },
+): T {
+  const { unet, vae_decoder: vae } = manifest.components;
+  const isHalf = manifest.variant === "fp16" || unet.weightDType === "float16" ||
+    vae.weightDType === "float16";
+  const wanted = options.shaderF16 ? "fp16" : isHalf ? "fp32" : null;
+  const networks = wanted === null ? undefined : manifest.variants?.[wanted];
+  if (wanted === null || networks?.unet === undefined || (wanted === "fp16") === isHalf) {
+    return manifest;
+  }
+  // The served manifest gives every variant's files their `url` too, so T's shape holds.
+  return { ...manifest, variant: wanted, components: { ...manifest.components, ...networks } } as T;
+}
+
+/** Whether `gpu`'s adapter has the `shader-f16` feature (false without an adapter). */
+export async function hasShaderF16(gpu: GpuLike | null | undefined): Promise<boolean> {
+  try {
+    const adapter = await gpu?.requestAdapter({ powerPreference: "high-performance" });
+    return adapter?.features.has("shader-f16") ?? false;
+  } catch {
+    return false;
+  }
+}
+
 function mib(bytes: number): string {
   return `${Math.ceil(bytes / 2 ** 20)} MiB`;
 }

@@ -8,18 +8,20 @@
  */
 
 import type { ModelManifest } from "../../shared/manifest.ts";
-import { createApi, normalizeBaseUrl } from "./_http.ts";
+import { type Api, createApi, normalizeBaseUrl } from "./_http.ts";
 import { PIPELINE_LIMITS } from "../../shared/generation/limits.ts";
 import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
 import { checkGeneration, resolveGeneration } from "../../shared/generation/resolve.ts";
-import { checkWebGpu } from "./capabilities.ts";
+import { checkWebGpu, hasShaderF16, pickVariant } from "./capabilities.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
 import { createLocalRenderer, type LocalRenderer, LocalRenderError } from "./local_render.ts";
 import { fetchModelFile, type RemoteModelFile } from "./model_files.ts";
 import { renderOnServer } from "./server_render.ts";
+import { prepareImages } from "./init_image.ts";
 import type {
   Client,
   ClientOptions,
+  DevicePreference,
   GenerateOptions,
   GenerateParams,
   GenerateResult,
@@ -45,7 +47,9 @@ const DEVICES = ["auto", "webgpu", "wasm", "server"];
 const FINAL_CODES = new Set(["unauthorized", "forbidden_origin", "forbidden", "rate_limited"]);
 
 type RemoteManifest = ModelManifest & {
-  components: Record<"unet" | "vae_decoder", { model: RemoteModelFile }>;
+  components: Record<"unet" | "vae_decoder", { model: RemoteModelFile }> & {
+    vae_encoder?: { model: RemoteModelFile };
+  };
 };
 
 interface Encoding {
@@ -67,65 +71,138 @@ function describe(error: unknown): string {
 }
 
 /**
- * Creates a client for one server and key.
+ * A client for one server and key (what {@linkcode createClient} returns).
  *
  * @throws {TypeError} for a bad `baseUrl`, an empty `key` or an unknown `device`.
- *
- * @example Generating on the caller's GPU, with the server as fallback
- * ```ts ignore
- * const client = createClient({ baseUrl: "https://sd.example.com", key: "pk_..." });
- * const { blob, device, seed } = await client.generate(
- *   { prompt: "a lighthouse at dawn", steps: 20, seed: 42 },
- *   { onProgress: (e) => e.type === "step" && console.log(`${e.step}/${e.total}`) },
- * );
- * document.querySelector("img")!.src = URL.createObjectURL(blob);
- * ```
  */
-export function createClient(options: ClientOptions): Client {
-  const baseUrl = normalizeBaseUrl(options.baseUrl);
-  if (typeof options.key !== "string" || options.key.trim() === "") {
-    throw new TypeError("Cannot create a client as 'key' must be a non-empty string");
-  }
-  const preference = options.device ?? "auto";
-  if (!DEVICES.includes(preference)) {
-    throw new TypeError(
-      `Cannot create a client as 'device' must be one of ${DEVICES.join(", ")}: ` +
-        `current value is '${preference}'`,
-    );
-  }
-  const api = createApi({
-    baseUrl,
-    key: options.key.trim(),
-    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-  });
-  const nav = globalThis.navigator as
-    | (Navigator & { gpu?: GpuLike; deviceMemory?: number })
-    | undefined;
-  const gpu = options.gpu === undefined ? nav?.gpu ?? null : options.gpu;
-  const storage = options.cache === false ? null : globalThis.caches ?? null;
-  const workerUrl = options.workerUrl ?? new URL(WORKER_FILE, `${baseUrl}/`).href;
-  const ortUrl = options.ortUrl ?? `${baseUrl}/${ORT_FOLDER}/`;
-  const manifests = new Map<string, Promise<RemoteManifest>>();
-  let renderer: Promise<LocalRenderer> | null = null;
-  let unavailable: string | null = null;
+export class SdClient implements Client {
+  readonly baseUrl: string;
+  readonly #preference: DevicePreference;
+  readonly #api: Api;
+  readonly #fetch: typeof fetch;
+  readonly #nav: (Navigator & { gpu?: GpuLike; deviceMemory?: number }) | undefined;
+  readonly #gpu: GpuLike | null;
+  readonly #storage: CacheStorage | null;
+  readonly #workerUrl: string;
+  readonly #ortUrl: string;
+  readonly #manifests = new Map<string, Promise<RemoteManifest>>();
+  #renderer: Promise<LocalRenderer> | null = null;
+  #unavailable: string | null = null;
 
-  const manifestOf = (id: string) => {
-    let manifest = manifests.get(id);
+  constructor(options: ClientOptions) {
+    const baseUrl = normalizeBaseUrl(options.baseUrl);
+    if (typeof options.key !== "string" || options.key.trim() === "") {
+      throw new TypeError("Cannot create a client as 'key' must be a non-empty string");
+    }
+    const preference = options.device ?? "auto";
+    if (!DEVICES.includes(preference)) {
+      throw new TypeError(
+        `Cannot create a client as 'device' must be one of ${DEVICES.join(", ")}: ` +
+          `current value is '${preference}'`,
+      );
+    }
+    this.baseUrl = baseUrl;
+    this.#preference = preference;
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#api = createApi({ baseUrl, key: options.key.trim(), fetch: this.#fetch });
+    this.#nav = globalThis.navigator as
+      | (Navigator & { gpu?: GpuLike; deviceMemory?: number })
+      | undefined;
+    this.#gpu = options.gpu === undefined ? this.#nav?.gpu ?? null : options.gpu;
+    this.#storage = options.cache === false ? null : globalThis.caches ?? null;
+    this.#workerUrl = options.workerUrl ?? new URL(WORKER_FILE, `${baseUrl}/`).href;
+    this.#ortUrl = options.ortUrl ?? `${baseUrl}/${ORT_FOLDER}/`;
+  }
+
+  /** Generates one image. */
+  async generate(params: GenerateParams, opts: GenerateOptions = {}): Promise<GenerateResult> {
+    const started = performance.now();
+    // Checked before any request (so a typo fails before a download); the seed is drawn here,
+    // once, so the server fallback renders the same image the device would have.
+    const { signal } = opts;
+    const { image, mask, ...fields } = params;
+    if (mask !== undefined && image === undefined) {
+      throw new SdClientError("invalid_request", "'mask' needs an 'image'", { param: "mask" });
+    }
+    const images = image === undefined ? {} : await prepareImages({
+      image,
+      ...(mask !== undefined ? { mask } : {}),
+      ...(fields.width !== undefined ? { width: fields.width } : {}),
+      ...(fields.height !== undefined ? { height: fields.height } : {}),
+      ...(fields.resizeMode !== undefined ? { resizeMode: fields.resizeMode } : {}),
+    }, { fetch: this.#fetch, ...(signal ? { signal } : {}) });
+    const checked = checkGeneration({ ...fields, ...images, batchSize: 1 }, PIPELINE_LIMITS);
+    const direct: GenerationInit = checked;
+    const preference = this.#preference;
+    if (preference === "server") return await this.#viaServer(direct, started, opts);
+    const device: RenderDevice = preference === "auto" ? "webgpu" : preference;
+    if (device === "webgpu" && this.#gpu === null) {
+      return await this.#viaServer(direct, started, opts, "this browser has no WebGPU");
+    }
+    if (this.#unavailable !== null) {
+      return await this.#viaServer(direct, started, opts, this.#unavailable);
+    }
+
+    const encodeStarted = performance.now();
+    const encoding = await this.#api.json<Encoding>("/v1/encode", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        prompt: checked.prompt,
+        negative_prompt: checked.negativePrompt ?? "",
+        ...(checked.model !== undefined ? { model: checked.model } : {}),
+      }),
+      ...(signal ? { signal } : {}),
+    });
+    const timings: GenerateTimings = { totalMs: 0, encodeMs: performance.now() - encodeStarted };
+    // The float16 networks where the GPU computes in float16, the float32 ones elsewhere.
+    const manifest = pickVariant(await this.#manifestOf(encoding.model), {
+      shaderF16: device === "webgpu" && await hasShaderF16(this.#gpu),
+    });
+    const resolved = resolveGeneration(checked, manifest, PIPELINE_LIMITS);
+    if (device === "webgpu") {
+      const memory = this.#nav?.deviceMemory;
+      const support = await checkWebGpu(manifest, resolved, {
+        gpu: this.#gpu,
+        ...(memory !== undefined ? { deviceMemoryGb: memory } : {}),
+      });
+      if (!support.ok) return await this.#viaServer(resolved, started, opts, support.reason);
+    }
+    try {
+      const result = await this.#viaDevice(device, resolved, manifest, encoding, timings, opts);
+      result.timings.totalMs = performance.now() - started;
+      return result;
+    } catch (error) {
+      if (isAbortError(error) || signal?.aborted) throw signal?.reason ?? error;
+      if (error instanceof SdClientError && FINAL_CODES.has(error.code)) throw error;
+      const reason = `${device} rendering failed: ${describe(error)}`;
+      if (error instanceof LocalRenderError) {
+        this.close();
+        if (error.kind === "unavailable") this.#unavailable = reason;
+      }
+      opts.onProgress?.({ type: "fallback", from: device, reason });
+      return await this.#viaServer(resolved, started, opts, reason);
+    }
+  }
+
+  /** Stops the render worker and frees its GPU memory. */
+  close(): void {
+    const current = this.#renderer;
+    this.#renderer = null;
+    void current?.then((r) => r.close(), () => {});
+  }
+
+  #manifestOf(id: string): Promise<RemoteManifest> {
+    let manifest = this.#manifests.get(id);
     if (manifest === undefined) {
-      manifest = api.json<RemoteManifest>(`/v1/models/${encodeURIComponent(id)}`);
-      manifests.set(id, manifest);
-      manifest.catch(() => manifests.delete(id));
+      manifest = this.#api.json<RemoteManifest>(`/v1/models/${encodeURIComponent(id)}`);
+      this.#manifests.set(id, manifest);
+      manifest.catch(() => this.#manifests.delete(id));
     }
     return manifest;
-  };
+  }
 
-  const dropRenderer = () => {
-    const current = renderer;
-    renderer = null;
-    void current?.then((r) => r.close(), () => {});
-  };
-
-  async function viaServer(
+  async #viaServer(
     request: GenerationInit,
     started: number,
     opts: GenerateOptions,
@@ -134,7 +211,7 @@ export function createClient(options: ClientOptions): Client {
     opts.onProgress?.({ type: "device", device: "server" });
     const serverStarted = performance.now();
     const image = await renderOnServer(request, {
-      api,
+      api: this.#api,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
@@ -151,7 +228,7 @@ export function createClient(options: ClientOptions): Client {
     };
   }
 
-  async function viaDevice(
+  async #viaDevice(
     device: "webgpu" | "wasm",
     resolved: GenerationParams,
     manifest: RemoteManifest,
@@ -162,29 +239,40 @@ export function createClient(options: ClientOptions): Client {
     const { signal, onProgress } = opts;
     const emit = (event: ProgressEvent) => onProgress?.(event);
     emit({ type: "device", device });
-    renderer ??= createLocalRenderer({
-      workerUrl,
-      ortUrl,
+    this.#renderer ??= createLocalRenderer({
+      workerUrl: this.#workerUrl,
+      ortUrl: this.#ortUrl,
       device,
-      ...(options.testHooks ? { testHooks: options.testHooks } : {}),
     });
-    const local = await renderer;
-    const files = [manifest.components.unet.model, manifest.components.vae_decoder.model];
-    const fetchOptions = { api, caches: storage, storage: nav?.storage ?? null };
+    const local = await this.#renderer;
+    const api = this.#api;
+    const encoder = manifest.components.vae_encoder?.model;
+    if (resolved.initImage !== undefined && encoder === undefined) {
+      throw new LocalRenderError("failed", `model '${manifest.id}' has no vae_encoder`);
+    }
+    // The encoder is fetched (and its hash keys the loaded model) only for image to image.
+    const files = [
+      manifest.components.unet.model,
+      manifest.components.vae_decoder.model,
+      ...(resolved.initImage !== undefined ? [encoder!] : []),
+    ];
+    const fetchOptions = { api, caches: this.#storage, storage: this.#nav?.storage ?? null };
     const model = {
       key: `${manifest.id}:${files.map((f) => f.sha256).join(":")}`,
       async load() {
         const downloadStarted = performance.now();
-        const [unet, vaeDecoder] = await Promise.all(files.map((file) =>
-          fetchModelFile(file, {
-            ...fetchOptions,
-            ...(signal ? { signal } : {}),
-            onProgress: (loaded, total, cached) =>
-              emit({ type: "download", file: file.path, loaded, total, cached }),
-          })
-        )) as [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+        const [unet, vaeDecoder, vaeEncoder] = await Promise.all(
+          files.map((file) =>
+            fetchModelFile(file, {
+              ...fetchOptions,
+              ...(signal ? { signal } : {}),
+              onProgress: (loaded, total, cached) =>
+                emit({ type: "download", file: file.path, loaded, total, cached }),
+            })
+          ),
+        ) as Uint8Array<ArrayBuffer>[];
         timings.downloadMs = performance.now() - downloadStarted;
-        return { unet, vaeDecoder };
+        return { unet: unet!, vaeDecoder: vaeDecoder!, ...(vaeEncoder ? { vaeEncoder } : {}) };
       },
     };
     const image = await local.render(model, {
@@ -210,65 +298,23 @@ export function createClient(options: ClientOptions): Client {
       timings: { ...timings, ...image.timings, totalMs: timings.totalMs },
     };
   }
+}
 
-  async function generate(
-    params: GenerateParams,
-    opts: GenerateOptions = {},
-  ): Promise<GenerateResult> {
-    const started = performance.now();
-    // Checked before any request (so a typo fails before a download); the seed is drawn here,
-    // once, so the server fallback renders the same image the device would have.
-    const checked = checkGeneration({ ...params, batchSize: 1 }, PIPELINE_LIMITS);
-    const { signal } = opts;
-    const direct: GenerationInit = checked;
-    if (preference === "server") return await viaServer(direct, started, opts);
-    const device: RenderDevice = preference === "auto" ? "webgpu" : preference;
-    if (device === "webgpu" && gpu === null) {
-      return await viaServer(direct, started, opts, "this browser has no WebGPU");
-    }
-    if (unavailable !== null) return await viaServer(direct, started, opts, unavailable);
-
-    const encodeStarted = performance.now();
-    const encoding = await api.json<Encoding>("/v1/encode", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        prompt: checked.prompt,
-        negative_prompt: checked.negativePrompt ?? "",
-        ...(checked.model !== undefined ? { model: checked.model } : {}),
-      }),
-      ...(signal ? { signal } : {}),
-    });
-    const timings: GenerateTimings = { totalMs: 0, encodeMs: performance.now() - encodeStarted };
-    const manifest = await manifestOf(encoding.model);
-    const resolved = resolveGeneration(checked, manifest, PIPELINE_LIMITS);
-    if (device === "webgpu") {
-      const support = await checkWebGpu(manifest, resolved, {
-        gpu,
-        ...(nav?.deviceMemory !== undefined ? { deviceMemoryGb: nav.deviceMemory } : {}),
-      });
-      if (!support.ok) return await viaServer(resolved, started, opts, support.reason);
-    }
-    try {
-      const result = await viaDevice(device, resolved, manifest, encoding, timings, opts);
-      result.timings.totalMs = performance.now() - started;
-      return result;
-    } catch (error) {
-      if (isAbortError(error) || signal?.aborted) throw signal?.reason ?? error;
-      if (error instanceof SdClientError && FINAL_CODES.has(error.code)) throw error;
-      const reason = `${device} rendering failed: ${describe(error)}`;
-      if (error instanceof LocalRenderError) {
-        dropRenderer();
-        if (error.kind === "unavailable") unavailable = reason;
-      }
-      opts.onProgress?.({ type: "fallback", from: device, reason });
-      return await viaServer(resolved, started, opts, reason);
-    }
-  }
-
-  return {
-    baseUrl,
-    generate,
-    close: dropRenderer,
-  };
+/**
+ * Creates a client for one server and key.
+ *
+ * @throws {TypeError} for a bad `baseUrl`, an empty `key` or an unknown `device`.
+ *
+ * @example Generating on the caller's GPU, with the server as fallback
+ * ```ts ignore
+ * const client = createClient({ baseUrl: "https://sd.example.com", key: "pk_..." });
+ * const { blob, device, seed } = await client.generate(
+ *   { prompt: "a red circle on a blue background", steps: 25, seed: 42 },
+ *   { onProgress: (e) => e.type === "step" && console.log(`${e.step}/${e.total}`) },
+ * );
+ * document.querySelector("img")!.src = URL.createObjectURL(blob);
+ * ```
+ */
+export function createClient(options: ClientOptions): Client {
+  return new SdClient(options);
 }

@@ -8,7 +8,6 @@
  */
 
 import type { HostMessage, WorkerMessage, WorkerProgress, WorkerRun } from "./_protocol.ts";
-import type { TestHooks } from "./types.ts";
 
 /** Why local rendering stopped; the client falls back to the server on any of these. */
 export class LocalRenderError extends Error {
@@ -27,13 +26,17 @@ export interface LocalRendererOptions {
   workerUrl: string;
   ortUrl: string;
   device: "webgpu" | "wasm";
-  testHooks?: TestHooks;
 }
 
 /** Model bytes, fetched only when the worker does not hold the model yet. */
 export interface ModelSource {
   key: string;
-  load(): Promise<{ unet: Uint8Array<ArrayBuffer>; vaeDecoder: Uint8Array<ArrayBuffer> }>;
+  load(): Promise<{
+    unet: Uint8Array<ArrayBuffer>;
+    vaeDecoder: Uint8Array<ArrayBuffer>;
+    /** Image to image: the VAE encoder. */
+    vaeEncoder?: Uint8Array<ArrayBuffer>;
+  }>;
 }
 
 /** What a local run gives back. */
@@ -128,7 +131,6 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
       type: "init",
       device: options.device,
       ortUrl: options.ortUrl,
-      testHooks: options.testHooks ?? {},
     });
   });
 
@@ -182,6 +184,7 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
           const bytes = await Promise.race([model.load(), stop]);
           message = { ...message, ...bytes };
           transfer.push(bytes.unet.buffer, bytes.vaeDecoder.buffer);
+          if (bytes.vaeEncoder) transfer.push(bytes.vaeEncoder.buffer);
         }
         const reply = await Promise.race([runOnce(id, message, transfer, onProgress), stop]);
         if (reply.type === "error") {

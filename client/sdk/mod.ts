@@ -14,7 +14,7 @@
  * @module
  */
 
-export { createClient } from "./client.ts";
+export { createClient, SdClient } from "./client.ts";
 export { SdClientError, type SdClientErrorCode, type SdClientErrorOptions } from "./errors.ts";
 export {
   checkWebGpu,
@@ -36,5 +36,4 @@ export type {
   GpuLike,
   ProgressEvent,
   RenderDevice,
-  TestHooks,
 } from "./types.ts";

@@ -8,6 +8,7 @@
 
 import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
 import type { Api } from "./_http.ts";
+import { imagePng, maskPng } from "./init_image.ts";
 import { readSse } from "./_sse.ts";
 import { isAbortError, SdClientError } from "./errors.ts";
 import type { ProgressEvent } from "./types.ts";
@@ -28,6 +29,7 @@ interface JobView {
     size: string;
     n: number;
     scheduler: string;
+    strength?: number;
   };
   images: string[];
   error: { message: string; code: string } | null;
@@ -53,7 +55,7 @@ export interface RenderOnServerOptions {
 }
 
 /** The OpenAI-style body of `POST /v1/jobs` for a generation (the seed as a decimal string). */
-function body(request: GenerationInit): Record<string, unknown> {
+async function body(request: GenerationInit): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { prompt: request.prompt, n: request.batchSize ?? 1 };
   if (request.seed !== undefined) out.seed = String(request.seed);
   if (request.negativePrompt !== undefined) out.negative_prompt = request.negativePrompt;
@@ -64,7 +66,20 @@ function body(request: GenerationInit): Record<string, unknown> {
   }
   if (request.scheduler !== undefined) out.scheduler = request.scheduler;
   if (request.model !== undefined) out.model = request.model;
+  if (request.initImage !== undefined) {
+    out.image = base64(await imagePng(request.initImage));
+    if (request.mask !== undefined) out.mask = base64(await maskPng(request.mask));
+    if (request.strength !== undefined) out.strength = request.strength;
+  }
   return out;
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
 }
 
 /** The job view's request as `GenerationParams`. */
@@ -82,6 +97,7 @@ function parametersOf(job: JobView): GenerationParams {
     width,
     height,
     batchSize: r.n,
+    ...(r.strength !== undefined ? { strength: r.strength } : {}),
   };
 }
 
@@ -165,7 +181,7 @@ export async function renderOnServer(
   const job = await api.json<JobView>("/v1/jobs", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body(request)),
+    body: JSON.stringify(await body(request)),
     ...(signal ? { signal } : {}),
   });
   options.onProgress?.({ type: "queued" });

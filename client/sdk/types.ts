@@ -6,6 +6,7 @@
  */
 
 import type { GenerationInit, GenerationParams } from "../../shared/generation/params.ts";
+import type { ImageInput } from "./init_image.ts";
 
 /**
  * Where an image is made: the caller's GPU (`webgpu`), the caller's CPU (`wasm`) or the server's
@@ -37,14 +38,6 @@ export interface ClientOptions {
   cache?: boolean;
   /** The `GPU` object to probe. @default navigator.gpu */
   gpu?: GpuLike | null;
-  /** Hooks for end-to-end tests of the fallback paths. Not part of the stable API. */
-  testHooks?: TestHooks;
-}
-
-/** Test-only behaviour switches. */
-export interface TestHooks {
-  /** Destroy the GPU device after this denoising step (1-based), as a driver reset would. */
-  loseDeviceAtStep?: number;
 }
 
 /** The part of `navigator.gpu` the capability check reads. */
@@ -65,7 +58,18 @@ export interface GpuAdapterLike {
  * seed is an integer in [0, 2^64 − 1] as a number, bigint or decimal string, a random 32-bit one
  * when absent, always returned). One image per call.
  */
-export type GenerateParams = Omit<GenerationInit, "batchSize">;
+export type GenerateParams =
+  & Omit<GenerationInit, "batchSize" | "initImage" | "mask" | "maskBlur" | "invertMask">
+  & {
+    /**
+     * Image to image: the init image (a `Blob`/`File`, an image URL, `ImageBitmap`, `ImageData`
+     * or decoded pixels). Fitted to `width` × `height` (default: its own size rounded down to a
+     * multiple of 8) with `resizeMode`; `strength` (default 0.8) says how much changes.
+     */
+    image?: ImageInput;
+    /** Inpainting: white repaints, black keeps; the image's size. Needs `image`. */
+    mask?: ImageInput;
+  };
 
 /** A progress event of one generation, in the order they arrive. */
 export type ProgressEvent =

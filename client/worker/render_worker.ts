@@ -11,14 +11,15 @@ import { toPng } from "../../shared/generation/png.ts";
 import { createBackend } from "../../shared/ort/backend.ts";
 import type { Backend, GpuDeviceHandle, ModelSession } from "../../shared/ort/types.ts";
 import { webRuntime } from "../../shared/ort/web.ts";
-import { textToImage } from "../../shared/pipeline/text_to_image.ts";
+import { runGeneration } from "../../shared/pipeline/run_generation.ts";
 import type { HostMessage, WorkerMessage } from "../sdk/_protocol.ts";
-import type { TestHooks } from "../sdk/types.ts";
 
 interface LoadedModel {
   key: string;
   unet: ModelSession;
   vaeDecoder: ModelSession;
+  /** Image to image: the VAE encoder, when its bytes were sent. */
+  vaeEncoder: ModelSession | null;
 }
 
 const scope = globalThis as unknown as {
@@ -28,10 +29,8 @@ const scope = globalThis as unknown as {
 
 let backend: Backend | null = null;
 let model: LoadedModel | null = null;
-let hooks: TestHooks = {};
 const devices: GpuDeviceHandle[] = [];
 const runs = new Map<number, AbortController>();
-let simulatedLoss = false;
 
 function post(message: WorkerMessage, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -45,14 +44,13 @@ async function watchDevice(): Promise<void> {
   void device.lost.then((info) => {
     devices.splice(devices.indexOf(device), 1);
     // onnxruntime-web destroys its device itself when its last session is released; only a loss
-    // it did not ask for (or the test hook's) leaves the worker without a GPU.
-    if (info.reason === "destroyed" && !simulatedLoss) return;
+    // it did not ask for leaves the worker without a GPU.
+    if (info.reason === "destroyed") return;
     post({ type: "device-lost", reason: info.reason, message: info.message });
   });
 }
 
 async function init(message: Extract<HostMessage, { type: "init" }>): Promise<void> {
-  hooks = message.testHooks;
   try {
     backend = await createBackend({
       devices: [message.device],
@@ -72,13 +70,18 @@ async function ensureModel(
     return null;
   }
   if (model !== null) {
-    await Promise.all([model.unet.release(), model.vaeDecoder.release()]);
+    await Promise.all([
+      model.unet.release(),
+      model.vaeDecoder.release(),
+      model.vaeEncoder?.release(),
+    ]);
     model = null;
   }
   const unet = await backend.createSession(message.unet);
   const vaeDecoder = await backend.createSession(message.vaeDecoder);
+  const vaeEncoder = message.vaeEncoder ? await backend.createSession(message.vaeEncoder) : null;
   await watchDevice();
-  model = { key: message.modelKey, unet, vaeDecoder };
+  model = { key: message.modelKey, unet, vaeDecoder, vaeEncoder };
   return model;
 }
 
@@ -95,11 +98,10 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
       return;
     }
     const loadMs = performance.now() - loadStarted;
-    const result = await textToImage({
-      ...params,
-      embeddings,
+    const { vaeEncoder } = loaded;
+    const result = await runGeneration(params, embeddings, {
       schedulerConfig: numbers.schedulerConfig,
-    }, {
+      ...(vaeEncoder ? { vaeEncoder: () => Promise.resolve(vaeEncoder) } : {}),
       unet: loaded.unet,
       vaeDecoder: loaded.vaeDecoder,
       scalingFactor: numbers.scalingFactor,
@@ -112,10 +114,6 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
             id,
             event: { type: "step", step: event.step, total: event.total },
           });
-          if (hooks.loseDeviceAtStep === event.step) {
-            simulatedLoss = true;
-            for (const device of devices) device.destroy();
-          }
         } else if (event.type === "decode") {
           post({ type: "progress", id, event: { type: "decode" } });
         }
@@ -135,8 +133,8 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
     const name = error instanceof Error ? error.name : "Error";
     const message = error instanceof Error ? error.message : String(error);
     // A run that dies of a lost device may report before `device.lost` settles: say so now.
-    if (simulatedLoss || /device\b.{0,20}\blost/i.test(message)) {
-      post({ type: "device-lost", reason: simulatedLoss ? "destroyed" : "unknown", message });
+    if (/device\b.{0,20}\blost/i.test(message)) {
+      post({ type: "device-lost", reason: "unknown", message });
     } else {
       post({ type: "error", id, name, message });
     }

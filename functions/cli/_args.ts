@@ -8,10 +8,11 @@
 
 import { parseArgs } from "node:util";
 import type { GenerationField, GenerationInit } from "../../shared/generation/mod.ts";
-import { parseSeed } from "../../shared/generation/mod.ts";
+import { parseSeed, PIPELINE_LIMITS } from "../../shared/generation/mod.ts";
 import { DEVICES } from "../../shared/ort/mod.ts";
 import type { Device } from "../../shared/ort/mod.ts";
 import { SCHEDULER_ALIASES } from "../../shared/schedulers/mod.ts";
+import { RESIZE_MODES, type ResizeMode } from "../../shared/image/mod.ts";
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -26,6 +27,8 @@ export interface GenerateCliArgs {
   help: boolean;
   /** What to generate; absent fields take the model's defaults when resolved. */
   params: GenerationInit & { model: string };
+  /** Image to image / inpainting: the files to read and how to fit them. */
+  images?: { initImage: string; mask?: string; resizeMode?: ResizeMode };
   /** Devices in preference order. */
   devices: Device[];
   out: string;
@@ -47,6 +50,12 @@ export const FLAGS: Readonly<Record<GenerationField, string>> = {
   height: "--size",
   batchSize: "--batch",
   eta: "--eta",
+  initImage: "--init-image",
+  mask: "--mask",
+  strength: "--strength",
+  resizeMode: "--resize-mode",
+  maskBlur: "--mask-blur",
+  invertMask: "--invert-mask",
 };
 
 /** The usage text of `--help`; the scheduler list comes from the scheduler registry. */
@@ -59,6 +68,7 @@ export function usage(): string {
     lines[lines.length - 1] += `${lines.at(-1) === "" ? "" : ", "}${alias}`;
   }
   const schedulers = lines.join(",\n                        ");
+  const top = PIPELINE_LIMITS;
   return `Generate an image from a prompt with Stable Diffusion.
 
 Usage: npx -y deno@2.9.6 task generate "<prompt>" [options]
@@ -74,17 +84,29 @@ Options:
   --batch <int>         images to generate (default: 1; at most SD_MAX_IMAGES); files get
                         -1, -2, ... suffixes
   --eta <number>        eta for DDIM-style schedulers
-  --model <id>          model id (default: tiny-sd, built on first use)
+  --init-image <file>   image to image: start from this PNG or JPEG
+  --strength <number>   how much to change the init image, in (0, 1] (default: 0.8,
+                        1 with --mask)
+  --mask <file>         inpainting: repaint where this PNG/JPEG is white (same size as
+                        the init image)
+  --mask-blur <px>      Gaussian blur of the mask before use (default: 0)
+  --invert-mask         repaint where the mask is black instead
+  --resize-mode <mode>  fit the init image to --size: resize (stretch), crop (cover and
+                        cut the centre) or fill (fit and repeat the edges); default resize;
+                        without --size the init image's size (rounded down to 8) is used
+  --model <id>          model id (default: toy-shapes, built on first use)
   --device <name>       cpu, cuda, wasm, webgpu or auto (default: auto = cuda, then cpu)
   --out <file.png>      output file (default: output.png)
   --no-limits           allow more than the server's SD_MAX_* limits (up to what the pipeline
-                        runs: 1000 steps, 8192 px, 64 images, guidance 100)
+                        runs: ${top.maxSteps} steps, ${top.maxSize} px, ${top.maxImages} images, guidance ${top.maxGuidance})
   --quiet               no progress output
   -h, --help            show this help
 
-Example:
+Examples:
   npx -y deno@2.9.6 task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a \\
-    --out cat.png`;
+    --out cat.png
+  npx -y deno@2.9.6 task generate "a watercolor" --init-image cat.png --strength 0.6 \\
+    --out watercolor.png`;
 }
 
 function integer(flag: string, text: string): number {
@@ -118,6 +140,34 @@ function devices(text: string): Device[] {
   return [text as Device];
 }
 
+/** The image-to-image flags: files into `images`, numbers into `params` (checked on resolve). */
+function imageArgs(
+  values: Record<string, string | boolean | undefined>,
+  params: GenerateCliArgs["params"],
+): GenerateCliArgs["images"] {
+  const text = (name: string) => values[name] as string | undefined;
+  const initImage = text("init-image");
+  for (const flag of ["mask", "strength", "mask-blur", "invert-mask", "resize-mode"]) {
+    if (values[flag] !== undefined && initImage === undefined) {
+      throw new UsageError(`--${flag} needs --init-image`);
+    }
+  }
+  if (initImage === undefined) return undefined;
+  if (text("strength") !== undefined) params.strength = decimal("strength", text("strength")!);
+  if (text("mask-blur") !== undefined) params.maskBlur = integer("mask-blur", text("mask-blur")!);
+  if (values["invert-mask"]) params.invertMask = true;
+  const mode = text("resize-mode");
+  if (mode !== undefined && !(RESIZE_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--resize-mode must be one of ${RESIZE_MODES.join(", ")}: got '${mode}'`);
+  }
+  if (mode !== undefined) params.resizeMode = mode as ResizeMode;
+  return {
+    initImage,
+    ...(text("mask") !== undefined ? { mask: text("mask")! } : {}),
+    ...(mode !== undefined ? { resizeMode: mode as ResizeMode } : {}),
+  };
+}
+
 /** Parses the command line; throws {@linkcode UsageError} for anything invalid. */
 export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   let parsed;
@@ -136,6 +186,12 @@ export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
         batch: { type: "string" },
         eta: { type: "string" },
         model: { type: "string" },
+        "init-image": { type: "string" },
+        mask: { type: "string" },
+        strength: { type: "string" },
+        "mask-blur": { type: "string" },
+        "invert-mask": { type: "boolean" },
+        "resize-mode": { type: "string" },
         device: { type: "string" },
         out: { type: "string" },
         "no-limits": { type: "boolean" },
@@ -163,7 +219,7 @@ export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   }
   const params: GenerateCliArgs["params"] = {
     prompt: positionals[0] ?? "",
-    model: values.model ?? "tiny-sd",
+    model: values.model ?? "toy-shapes",
   };
   if (values.negative !== undefined) params.negativePrompt = values.negative;
   if (values.seed !== undefined) {
@@ -179,9 +235,11 @@ export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   if (values.size !== undefined) Object.assign(params, size(values.size));
   if (values.batch !== undefined) params.batchSize = integer("batch", values.batch);
   if (values.scheduler !== undefined) params.scheduler = values.scheduler;
+  const images = imageArgs(values, params);
   return Object.freeze({
     help,
     params: Object.freeze(params),
+    ...(images ? { images } : {}),
     devices: devices(values.device ?? "auto"),
     out,
     quiet: values.quiet ?? false,

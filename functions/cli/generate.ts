@@ -1,5 +1,6 @@
 /**
- * `deno task generate "<prompt>" [options]`: one text-to-image run on this machine
+ * `deno task generate "<prompt>" [options]`: one text-to-image, image-to-image (`--init-image`) or
+ * inpainting (`--mask`) run on this machine
  * (onnxruntime-node CPU/CUDA, or onnxruntime-web wasm/WebGPU), written as a PNG that carries
  * its generation parameters (AUTOMATIC1111 `parameters` text chunk). `--help` lists the options.
  *
@@ -17,6 +18,8 @@ import {
   resolveGeneration,
   toPng,
 } from "../../shared/generation/mod.ts";
+import { ImageDecodeError } from "../../shared/image/decode_image.ts";
+import { prepareInitImages } from "../../shared/image/init_images.ts";
 import { createBackend, webRuntime } from "../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
 import { generate, loadPipeline, type PipelineEvent } from "../../shared/pipeline/mod.ts";
@@ -32,6 +35,8 @@ export interface GenerateCliIo {
   /** Whether stderr is a terminal (progress bar instead of lines). */
   stderrIsTerminal: boolean;
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
+  /** Reads an input file (init image, mask). @default {Deno.readFile} */
+  readFile?(path: string): Promise<Uint8Array>;
   /** Model cache directory (`SD_MODELS_DIR`), read once at the entry point. */
   modelsDir?: string;
   /** The server's generation limits (`SD_MAX_*`), read once at the entry point. @default {DEFAULT_LIMITS} */
@@ -48,6 +53,49 @@ const LIMIT_OF: Partial<Record<GenerationField, keyof GenerationLimits>> = {
   guidanceScale: "maxGuidance",
 };
 
+/** Reads `path` for `flag`, a missing file being a usage error. */
+async function readInput(io: GenerateCliIo, path: string, flag: string): Promise<Uint8Array> {
+  try {
+    return await (io.readFile ?? Deno.readFile)(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(`${flag} '${path}' does not exist`);
+    }
+    throw error;
+  }
+}
+
+/** The generation asked for, with the init image and mask read, decoded and fitted. */
+async function withImages(
+  args: GenerateCliArgs,
+  io: GenerateCliIo,
+  multiple: number,
+): Promise<GenerateCliArgs["params"]> {
+  const { images, params } = args;
+  if (images === undefined) return params;
+  const bytes = await readInput(io, images.initImage, "--init-image");
+  const mask = images.mask === undefined ? undefined : await readInput(io, images.mask, "--mask");
+  try {
+    const fitted = prepareInitImages(bytes, {
+      multiple,
+      fields: { image: "--init-image", mask: "--mask" },
+      ...(mask ? { mask } : {}),
+      ...(params.width !== undefined ? { width: params.width, height: params.height! } : {}),
+      ...(images.resizeMode ? { resizeMode: images.resizeMode } : {}),
+    });
+    return {
+      ...params,
+      initImage: fitted.image,
+      width: fitted.width,
+      height: fitted.height,
+      ...(fitted.mask ? { mask: fitted.mask } : {}),
+    };
+  } catch (error) {
+    if (error instanceof ImageDecodeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 async function run(args: GenerateCliArgs, io: GenerateCliIo): Promise<void> {
   const signal = io.signal;
   const report = args.quiet
@@ -59,9 +107,10 @@ async function run(args: GenerateCliArgs, io: GenerateCliIo): Promise<void> {
     ...(signal ? { signal } : {}),
   });
   const limits = args.noLimits ? PIPELINE_LIMITS : io.limits ?? DEFAULT_LIMITS;
+  const init = await withImages(args, io, model.manifest.vaeScaleFactor);
   let params: GenerationParams;
   try {
-    params = resolveGeneration(args.params, model.manifest, limits);
+    params = resolveGeneration(init, model.manifest, limits);
   } catch (error) {
     if (!(error instanceof GenerationError)) throw error;
     const size = error.field === "width" || error.field === "height";
@@ -95,9 +144,12 @@ async function run(args: GenerateCliArgs, io: GenerateCliIo): Promise<void> {
       const paths = outputPaths(args.out, result.images.length);
       for (const [i, png] of toPng(result).entries()) await io.writeFile(paths[i]!, png);
       const seconds = (result.timings.totalMs / 1000).toFixed(2);
+      const mode = p.initImage === undefined
+        ? ""
+        : `, ${p.mask === undefined ? "img2img" : "inpaint"} strength ${p.strength}`;
       io.stdout(
         `wrote ${paths.join(", ")} (${p.width}x${p.height}, seed ${p.seed}, ${p.scheduler}, ` +
-          `${p.steps} steps, ${seconds}s on ${backend.device})\n`,
+          `${p.steps} steps${mode}, ${seconds}s on ${backend.device})\n`,
       );
     } finally {
       await pipeline.dispose();

@@ -1,6 +1,6 @@
 /**
  * `deno task start`: the whole system in one process on the configured models (the embedded
- * `tiny-sd` by default): the edge app on `PORT` plus `SD_WORKERS` in-process render workers.
+ * `toy-shapes` by default): the edge app on `PORT` plus `SD_WORKERS` in-process render workers.
  * On first run it creates a development secret key and a publishable key for
  * `http://localhost:<port>` and prints them with the URL; later runs print a demo page link with
  * a short-lived token (keys are stored hashed, so they cannot be shown again).
@@ -9,9 +9,12 @@
  */
 import { ensureClientBuilt } from "../../client/ensure_built.ts";
 import { createApp } from "../app.ts";
-import { ModelSetupError } from "../../models/mod.ts";
+import { addModel, defaultCacheDir, ModelSetupError } from "../../models/mod.ts";
+import { exists } from "../../models/registry/_files.ts";
+import { UsageError } from "./_args.ts";
 import { parseConfig } from "../config.ts";
 import { ensureDevelopmentKeys } from "../runtime/dev_keys.ts";
+import { watchParents } from "../runtime/parent_watch.ts";
 import { createRuntime } from "../runtime/runtime.ts";
 import { isStartupError } from "../runtime/startup_errors.ts";
 import { describeRendering } from "../worker/mod.ts";
@@ -35,13 +38,49 @@ function checkPort(hostname: string, port: number): string | null {
   }
 }
 
+/**
+ * `--model <id | folder>` (repeatable) overrides `SD_MODELS`; a folder is added to the model
+ * cache first, as `deno task models add <folder>` does (once: an id already there is reused).
+ */
+async function modelsFromArgs(args: readonly string[], env: Record<string, string>) {
+  const models: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = arg === "--model" ? args[++i] : arg.startsWith("--model=") ? arg.slice(8) : null;
+    if (value === null || value === undefined || value === "") {
+      throw new UsageError(
+        `Usage: deno task start [--model <id | folder>]... (got '${arg}'); the rest is set ` +
+          `through the environment (see the README)`,
+      );
+    }
+    if (!/^(\/|\.\/|\.\.\/)/.test(value)) {
+      models.push(value);
+      continue;
+    }
+    const cacheDir = env.SD_MODELS_DIR || defaultCacheDir();
+    const name = value.replace(/\/+$/, "").split("/").at(-1) ?? "";
+    if (await exists(`${cacheDir}/${name}/manifest.json`)) {
+      models.push(name);
+      continue;
+    }
+    const added = await addModel(value, { cacheDir });
+    console.log(`added ${value} as model '${added.id}' (${added.kind})`);
+    models.push(added.id);
+  }
+  return models;
+}
+
 async function main(): Promise<number> {
   let config;
   try {
-    config = parseConfig(Deno.env.toObject());
+    const env = Deno.env.toObject();
+    const models = await modelsFromArgs(Deno.args, env);
+    config = parseConfig(models.length > 0 ? { ...env, SD_MODELS: models.join(",") } : env);
   } catch (error) {
-    if (!isStartupError(error)) throw error;
-    console.error(error.message);
+    if (!isStartupError(error) && !(error instanceof UsageError) && !(error instanceof TypeError)) {
+      throw error;
+    }
+    console.error((error as Error).message.split("\n")[0]);
     return 2;
   }
   // Before anything is built or a first-run key created (and shown only once).
@@ -87,11 +126,20 @@ async function main(): Promise<number> {
     },
   }, app.fetch);
   void runtime.rendering?.then((report) => console.log(describeRendering(report)));
-  const stop = async () => {
-    await server.shutdown();
-    await runtime.close();
-  };
-  Deno.addSignalListener("SIGINT", () => void stop().then(() => Deno.exit(0)));
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      await server.shutdown();
+      await runtime.close();
+      Deno.exit(0);
+    })();
+  Deno.addSignalListener("SIGINT", () => void stop());
+  Deno.addSignalListener("SIGTERM", () => void stop());
+  // Stopping the npx that launched `npx -y deno@2.9.6 task start` does not reach this process.
+  watchParents(() => {
+    console.log("sd-edge: the command that started this server has exited; stopping");
+    void stop();
+  });
   await server.finished;
   return 0;
 }

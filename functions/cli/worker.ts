@@ -4,10 +4,10 @@
  * once by `parseWorkerConfig` (`functions/config.ts`); flags override it.
  *
  * ```sh
- * SD_REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models tiny-sd
+ * SD_REDIS_URL=redis://127.0.0.1:6379 deno task worker --workers 2 --models toy-shapes
  * ```
  *
- * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `tiny-sd`), `--workers N`
+ * Flags (environment fallback): `--models a,b` (`SD_MODELS`, default `toy-shapes`), `--workers N`
  * (`SD_WORKERS`, default 1), `--threads N` (`SD_WORKER_THREADS`, CPU threads per Worker, default the
  * cores divided among the Workers), `--cache-dir DIR` (`SD_MODELS_DIR`), `--device auto|cpu|cuda|webgpu`
  * (`SD_DEVICE`), `--consumer NAME`, `--claim-idle-ms MS`, `--block-ms MS`, `--prefix sd:`.

@@ -125,12 +125,7 @@ export function optionalInteger(
   name: string,
   options: RangeOptions = {},
 ): number | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw invalid(name, "must be an integer", value);
-  }
-  return checkRange(name, value, options);
+  return optionalNumeric(body, name, options, "an integer", Number.isInteger);
 }
 
 /** A finite number field in `[min, max]`; `undefined` when absent or null. */
@@ -139,19 +134,19 @@ export function optionalNumber(
   name: string,
   options: RangeOptions = {},
 ): number | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw invalid(name, "must be a number", value);
-  }
-  return checkRange(name, value, options);
+  return optionalNumeric(body, name, options, "a number", Number.isFinite);
 }
 
-function checkRange(
+function optionalNumeric(
+  body: JsonObject,
   name: string,
-  value: number,
   { min = -Infinity, max = Infinity }: RangeOptions,
-) {
+  kind: string,
+  accepts: (value: number) => boolean,
+): number | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !accepts(value)) throw invalid(name, `must be ${kind}`, value);
   if (value < min || value > max) throw invalid(name, `must be in [${min}, ${max}]`, value);
   return value;
 }

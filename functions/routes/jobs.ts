@@ -14,8 +14,10 @@ import { ApiError } from "../middleware/errors.ts";
 import { rateLimit } from "../middleware/rate_limit.ts";
 import { isTerminal, type Job, type JobEvent } from "../services/jobs.ts";
 import type { RouteDeps } from "./_deps.ts";
-import { imageUrls, resolveGeneration } from "./_generation.ts";
-import { readJsonObject } from "./_validate.ts";
+import { imageUrls, parseSize, resolveGeneration } from "./_generation.ts";
+import { invalid, type JsonObject, optionalNumber, readJsonObject } from "./_validate.ts";
+import { base64Image, uploadedImages } from "./_uploads.ts";
+import type { GenerationInit } from "../../shared/generation/mod.ts";
 import { OPENAI_NAMES, parseOpenAiBody } from "./images.ts";
 
 /**
@@ -60,6 +62,13 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
       size: `${job.request.width}x${job.request.height}`,
       n: job.request.batchSize,
       scheduler: job.request.scheduler,
+      ...(job.request.initImage
+        ? {
+          image: `${job.request.initImage.width}x${job.request.initImage.height}`,
+          mask: job.request.mask !== undefined,
+          strength: job.request.strength,
+        }
+        : {}),
     },
     images: job.status === "succeeded" ? await imageUrls(deps, job, url) : [],
     error: job.error ?? null,
@@ -69,7 +78,8 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
 
   app.post("/", submitAuth, limit, async (c) => {
     const principal = c.get("principal");
-    const input = parseOpenAiBody(deps, await readJsonObject(c));
+    const body = await readJsonObject(c);
+    const input = { ...parseOpenAiBody(deps, body), ...jobImages(body) };
     const job = await deps.queue.submit(
       await resolveGeneration(deps, principal, input, OPENAI_NAMES),
     );
@@ -156,6 +166,31 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
     });
   });
   return app;
+}
+
+/**
+ * Image to image and inpainting jobs: `image` and `mask` as base64 PNG/JPEG (the mask repaints
+ * where fully transparent, as in `/v1/images/edits`), `strength` in (0, 1].
+ */
+function jobImages(body: JsonObject): Partial<GenerationInit> {
+  if (body.image === undefined || body.image === null) {
+    if (body.mask !== undefined && body.mask !== null) {
+      throw invalid("mask", "needs an 'image'", "…");
+    }
+    return {};
+  }
+  const strength = optionalNumber(body, "strength");
+  const size = parseSize(body.size, "size");
+  return {
+    ...uploadedImages(base64Image(body.image, "image"), {
+      maskFrom: "alpha",
+      ...(body.mask === undefined || body.mask === null
+        ? {}
+        : { mask: base64Image(body.mask, "mask") }),
+      ...(size ?? {}),
+    }),
+    ...(strength !== undefined ? { strength } : {}),
+  };
 }
 
 function sseName(type: Exclude<JobEvent["type"], "step">): string {

@@ -106,6 +106,7 @@ export async function createRuntime(
     catalog: createLocalCatalog(config.models, { load }),
     encoder: createCachedEncoder(encoder, {
       maxEntries: config.encodeCacheSize,
+      modelIdentity: (id) => encoder.identity(id),
       ...(redis ? { shared: createRedisBytesCache(redis) } : {}),
     }),
     queue,

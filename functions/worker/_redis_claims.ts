@@ -42,12 +42,6 @@ export interface ClaimerContext {
 
 type Entry = [id: string, fields: string[] | null];
 
-/** The claim side of one queue client. */
-export interface Claimer {
-  claim(options: ClaimOptions): Promise<ClaimedJob | null>;
-  close(): Promise<void>;
-}
-
 /**
  * `[stream, entries]` pairs of an `XREAD(GROUP)` reply: nested as RESP2 sends it, or a flattened
  * map as RESP3 replies come through `call`.
@@ -62,40 +56,90 @@ function streamReplies(reply: unknown[] | null): [string, Entry[]][] {
   return pairs;
 }
 
-/** Builds the claimer of a queue client. */
-export function createClaimer(ctx: ClaimerContext): Claimer {
-  const { cmd, keys, run, consumer } = ctx;
-  const groups = new Map<string, Promise<void>>();
-  const idle: Redis[] = [];
-  const all: Redis[] = [];
-  const active = new Map<string, { controller: AbortController; end(): boolean }>();
-  const buffered: { model: string; entry: Entry }[] = [];
-  let cancelListener: Promise<unknown> | undefined;
-  let closed = false;
+/** The claim side of one queue client: blocking reads, reclaims, heartbeats and settling. */
+export class Claimer {
+  readonly #ctx: ClaimerContext;
+  readonly #groups = new Map<string, Promise<void>>();
+  readonly #idle: Redis[] = [];
+  readonly #all: Redis[] = [];
+  readonly #active = new Map<string, { controller: AbortController; end(): boolean }>();
+  readonly #buffered: { model: string; entry: Entry }[] = [];
+  #cancelListener: Promise<unknown> | undefined;
+  #closed = false;
 
-  function ensureGroup(model: string): Promise<void> {
-    let created = groups.get(model);
+  constructor(ctx: ClaimerContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Waits for a job of one of `models`; `null` when the signal aborts or the claimer closes. */
+  async claim({ signal, models }: ClaimOptions): Promise<ClaimedJob | null> {
+    if (models === undefined || models.length === 0) {
+      throw new TypeError("Cannot claim from a Redis queue as 'models' must list the models");
+    }
+    const ctx = this.#ctx;
+    await Promise.all(models.map((model) => this.#ensureGroup(model)));
+    this.#cancelListener ??= ctx.subscriptions.listen(ctx.keys.cancel, (id) => {
+      this.#active.get(id)?.controller.abort(new JobCancelledError(id));
+    });
+    await this.#cancelListener;
+    const redis = this.#idle.pop() ?? (() => {
+      const opened = ctx.connect();
+      this.#all.push(opened);
+      return opened;
+    })();
+    try {
+      while (!signal.aborted && !this.#closed) {
+        for (const model of models) {
+          const job = await this.#reclaim(model);
+          if (job !== null) return job;
+        }
+        const job = (await this.#fromBuffer(models)) ?? (await this.#readNew(redis, models));
+        if (job !== null) return job;
+      }
+      return null;
+    } finally {
+      this.#idle.push(redis);
+    }
+  }
+
+  /** Stops claiming; unsettled claims stay pending in the stream and another worker reclaims them. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const claim of [...this.#active.values()]) claim.end();
+    await Promise.allSettled(this.#all.map((redis) => redis.quit()));
+  }
+
+  #ensureGroup(model: string): Promise<void> {
+    const { cmd, keys } = this.#ctx;
+    let created = this.#groups.get(model);
     if (created === undefined) {
       created = cmd.xgroup("CREATE", keys.stream(model), GROUP, "0", "MKSTREAM").then(
         () => {},
         (error: Error) => {
           if (!error.message.includes("BUSYGROUP")) {
-            groups.delete(model);
+            this.#groups.delete(model);
             throw error;
           }
         },
       );
-      groups.set(model, created);
+      this.#groups.set(model, created);
     }
     return created;
   }
 
-  async function take(model: string, [entryId, fields]: Entry): Promise<ClaimedJob | null> {
+  async #take(model: string, [entryId, fields]: Entry): Promise<ClaimedJob | null> {
+    const ctx = this.#ctx;
+    const { keys, consumer } = ctx;
     // Work-stream entries hold one field: `id <job id>`.
     const jobId = fields?.[0] === "id" ? fields[1] ?? "" : "";
     const stream = keys.stream(model);
     const token = `${consumer}/${crypto.randomUUID()}`;
-    const result = await run(CLAIM, [keys.job(jobId), keys.events(jobId), keys.queued, stream], [
+    const result = await ctx.run(CLAIM, [
+      keys.job(jobId),
+      keys.events(jobId),
+      keys.queued,
+      stream,
+    ], [
       GROUP,
       entryId,
       jobId,
@@ -109,10 +153,13 @@ export function createClaimer(ctx: ClaimerContext): Claimer {
     if (result !== "ok") return null;
     const job = await ctx.get(jobId);
     if (job === null) return null;
-    return claimed(job, { stream, entryId, token });
+    return this.#claimed(job, { stream, entryId, token });
   }
 
-  function claimed(job: Job, claim: { stream: string; entryId: string; token: string }) {
+  #claimed(job: Job, claim: { stream: string; entryId: string; token: string }): ClaimedJob {
+    const ctx = this.#ctx;
+    const { keys, run, consumer } = ctx;
+    const active = this.#active;
     const controller = new AbortController();
     const jobKeys = [keys.job(job.id), keys.events(job.id), claim.stream];
     const hold = [GROUP, consumer, claim.entryId, claim.token];
@@ -132,6 +179,16 @@ export function createClaimer(ctx: ClaimerContext): Claimer {
       return true;
     };
     active.set(job.id, { controller, end });
+    // The arguments SETTLE and RELEASE start with: whose claim ends, when, and for how long the
+    // records stay.
+    const ending = () => [
+      GROUP,
+      claim.entryId,
+      claim.token,
+      Date.now(),
+      ctx.ttlSeconds,
+      keys.events(job.id),
+    ];
     const settle = async (
       status: string,
       fields: { device?: string; timings?: unknown; error?: unknown; images?: Uint8Array[] },
@@ -141,12 +198,7 @@ export function createClaimer(ctx: ClaimerContext): Claimer {
         Buffer.from(png.buffer, png.byteOffset, png.byteLength)
       );
       const result = await run(SETTLE, [...jobKeys, keys.stats], [
-        GROUP,
-        claim.entryId,
-        claim.token,
-        Date.now(),
-        ctx.ttlSeconds,
-        keys.events(job.id),
+        ...ending(),
         status,
         fields.device ?? "",
         fields.timings === undefined ? "" : JSON.stringify(fields.timings),
@@ -169,21 +221,15 @@ export function createClaimer(ctx: ClaimerContext): Claimer {
       fail: (error) => settle("failed", { error: { message: error.message, code: error.code } }),
       async release() {
         if (!end()) return;
-        await run(RELEASE, [...jobKeys, keys.queued], [
-          GROUP,
-          claim.entryId,
-          claim.token,
-          Date.now(),
-          ctx.ttlSeconds,
-          keys.events(job.id),
-          job.id,
-        ]);
+        await run(RELEASE, [...jobKeys, keys.queued], [...ending(), job.id]);
       },
     } satisfies ClaimedJob;
   }
 
   /** Entries idle longer than `claimIdleMs` (their worker died): taken over here. */
-  async function reclaim(model: string): Promise<ClaimedJob | null> {
+  async #reclaim(model: string): Promise<ClaimedJob | null> {
+    const { cmd, keys, consumer } = this.#ctx;
+    const ctx = this.#ctx;
     let cursor = "0-0";
     for (let page = 0; page < 100; page++) {
       const [next, entries] = await cmd.call(
@@ -197,7 +243,7 @@ export function createClaimer(ctx: ClaimerContext): Claimer {
         1,
       ) as [string, (Entry | null)[]];
       for (const entry of entries) {
-        const job = entry === null ? null : await take(model, entry);
+        const job = entry === null ? null : await this.#take(model, entry);
         if (job !== null) return job;
       }
       if (next === "0-0") return null;
@@ -206,7 +252,9 @@ export function createClaimer(ctx: ClaimerContext): Claimer {
     return null;
   }
 
-  async function readNew(redis: Redis, models: readonly string[]): Promise<ClaimedJob | null> {
+  async #readNew(redis: Redis, models: readonly string[]): Promise<ClaimedJob | null> {
+    const ctx = this.#ctx;
+    const { keys, consumer } = ctx;
     const streams = models.map((m) => keys.stream(m));
     const reply = await redis.call(
       "XREADGROUP",
@@ -223,56 +271,25 @@ export function createClaimer(ctx: ClaimerContext): Claimer {
     ) as unknown[] | null;
     for (const [stream, entries] of streamReplies(reply)) {
       const model = models[streams.indexOf(stream)]!;
-      for (const entry of entries) buffered.push({ model, entry });
+      for (const entry of entries) this.#buffered.push({ model, entry });
     }
-    return await fromBuffer(models);
+    return await this.#fromBuffer(models);
   }
 
-  async function fromBuffer(models: readonly string[]): Promise<ClaimedJob | null> {
+  async #fromBuffer(models: readonly string[]): Promise<ClaimedJob | null> {
+    const buffered = this.#buffered;
     for (let i = 0; i < buffered.length; i++) {
       const { model, entry } = buffered[i]!;
       if (!models.includes(model)) continue;
       buffered.splice(i--, 1);
-      const job = await take(model, entry);
+      const job = await this.#take(model, entry);
       if (job !== null) return job;
     }
     return null;
   }
+}
 
-  return {
-    async claim({ signal, models }) {
-      if (models === undefined || models.length === 0) {
-        throw new TypeError("Cannot claim from a Redis queue as 'models' must list the models");
-      }
-      await Promise.all(models.map(ensureGroup));
-      cancelListener ??= ctx.subscriptions.listen(keys.cancel, (id) => {
-        active.get(id)?.controller.abort(new JobCancelledError(id));
-      });
-      await cancelListener;
-      const redis = idle.pop() ?? (() => {
-        const opened = ctx.connect();
-        all.push(opened);
-        return opened;
-      })();
-      try {
-        while (!signal.aborted && !closed) {
-          for (const model of models) {
-            const job = await reclaim(model);
-            if (job !== null) return job;
-          }
-          const job = (await fromBuffer(models)) ?? (await readNew(redis, models));
-          if (job !== null) return job;
-        }
-        return null;
-      } finally {
-        idle.push(redis);
-      }
-    },
-    async close() {
-      closed = true;
-      // Unsettled claims stay pending in the stream: another worker reclaims them.
-      for (const claim of [...active.values()]) claim.end();
-      await Promise.allSettled(all.map((redis) => redis.quit()));
-    },
-  };
+/** Builds the claimer of a queue client (`new Claimer(ctx)`). */
+export function createClaimer(ctx: ClaimerContext): Claimer {
+  return new Claimer(ctx);
 }

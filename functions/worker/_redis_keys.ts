@@ -10,8 +10,9 @@
  * @module
  */
 
+import { decodeRequest } from "./_request_codec.ts";
 import type { Buffer } from "node:buffer";
-import type { Job, JobRequest, JobStatus } from "./types.ts";
+import type { Job, JobStatus } from "./types.ts";
 
 /** The consumer group every render worker joins. */
 export const GROUP = "render";
@@ -50,7 +51,10 @@ export function decodeJob(hash: Record<string, Buffer>): Job | null {
   if (id === undefined || request === undefined || !STATUSES.has(status ?? "")) return null;
   const job: Job = {
     id,
-    request: JSON.parse(request) as JobRequest,
+    request: decodeRequest(request, (field) => {
+      const value = hash[field];
+      return value === undefined ? undefined : new Uint8Array(value);
+    }),
     status: status as JobStatus,
     progress: { step: number("step"), total: number("total") },
     createdAt: number("createdAt"),

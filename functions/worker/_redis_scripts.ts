@@ -28,7 +28,8 @@ export interface RedisScript {
 
 /**
  * KEYS: job, events, queued set, work stream.
- * ARGV: id, capacity, now, ttl, request JSON, total steps, events channel.
+ * ARGV: id, capacity, now, ttl, request JSON, total steps, events channel, then field/value
+ * pairs of the request's binary inputs (init image, mask), stored in the job hash.
  * Returns 1, or 0 when `capacity` jobs are already waiting.
  */
 export const SUBMIT: RedisScript = {
@@ -37,6 +38,7 @@ export const SUBMIT: RedisScript = {
 if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'request', ARGV[5], 'status', 'queued', 'step', 0,
   'total', ARGV[6], 'createdAt', ARGV[3], 'updatedAt', ARGV[3], 'attempts', 0)
+for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('XADD', KEYS[4], '*', 'id', ARGV[1])

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import {
@@ -18,6 +19,7 @@ import {
   sleep,
   waitForJob,
 } from "./_common.ts";
+import { encodeRequest } from "./_request_codec.ts";
 import { QueueFullError } from "./errors.ts";
 import { type Claimer, createClaimer, type RunScript } from "./_redis_claims.ts";
 import { decodeJob, GROUP, redisKeys } from "./_redis_keys.ts";
@@ -145,6 +147,9 @@ export class RedisQueue implements JobQueue, JobSource {
       this.#groups.add(stream);
     }
     const job = newJob(crypto.randomUUID(), request, Date.now());
+    // Images go into the job hash as binary fields; the stream entry is just the id.
+    const { json, fields } = encodeRequest(job.request);
+    const inputs = Object.entries(fields).flatMap(([name, bytes]) => [name, Buffer.from(bytes)]);
     const accepted = await this.#run(SUBMIT, [
       keys.job(job.id),
       keys.events(job.id),
@@ -155,9 +160,10 @@ export class RedisQueue implements JobQueue, JobSource {
       this.#capacity,
       job.createdAt,
       this.#ttlSeconds,
-      JSON.stringify(job.request),
+      json,
       job.progress.total,
       keys.events(job.id),
+      ...inputs,
     ]);
     if (accepted !== 1) {
       const average = Number(await this.#cmd.hget(keys.stats, "averageMs")) || undefined;

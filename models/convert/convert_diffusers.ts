@@ -58,6 +58,13 @@ export interface ConvertDiffusersOptions {
   fusedAttention?: boolean;
   /** Replace an existing output folder. @default {false} */
   overwrite?: boolean;
+  /** Overrides of the manifest's generation defaults (steps, guidance, scheduler, size). */
+  defaults?: Partial<ModelManifest["defaults"]>;
+  /**
+   * Read diffusers' `fp16` variant weights (`diffusion_pytorch_model.fp16.safetensors`,
+   * `model.fp16.safetensors`) where a folder has them, the plain files elsewhere.
+   */
+  checkpointVariant?: "fp16";
   onProgress?(event: ConvertEvent): void;
   signal?: AbortSignal;
 }
@@ -146,7 +153,12 @@ async function convertNetwork(
   options: ConvertDiffusersOptions,
 ): Promise<void> {
   const config = await readConfig(src, `${network.source}/config.json`);
-  const path = await requireFile(src, `${network.source}/${network.weightsFile}`);
+  const variantFile = `${network.source}/${
+    network.weightsFile.replace(/\.safetensors$/, `.${options.checkpointVariant}.safetensors`)
+  }`;
+  const path = options.checkpointVariant !== undefined && await exists(`${src}/${variantFile}`)
+    ? `${src}/${variantFile}`
+    : await requireFile(src, `${network.source}/${network.weightsFile}`);
   let file: SafetensorsWeights;
   try {
     file = await openSafetensors(path);
@@ -238,6 +250,7 @@ export async function convertDiffusers(
     const index = await readJsonIfExists(`${src}/model_index.json`);
     await Deno.writeTextFile(`${stage}/model_index.json`, json(onnxModelIndex(index)));
     const manifest = await buildManifest(stage, {
+      ...(options.defaults ? { defaults: options.defaults } : {}),
       id: options.id ?? name,
       license: options.license ?? "unknown",
       ...(options.signal ? { signal: options.signal } : {}),

@@ -9,7 +9,7 @@ import type { ListFileEntry } from "@huggingface/hub";
 import { checkRelativePath, dirname } from "../registry/_files.ts";
 import type { ExpectedFile } from "./_download.ts";
 
-/** Folders of the standard ONNX layout that the pipeline reads. */
+/** Folders of the standard ONNX layout that the pipeline reads (every variant the repo ships). */
 const FOLDERS = [
   "text_encoder/",
   "unet/",
@@ -17,7 +17,15 @@ const FOLDERS = [
   "vae_encoder/",
   "tokenizer/",
   "scheduler/",
+  // float16 variants beside the float32 networks (`models add --variant fp16` picks them).
+  "text_encoder_fp16/",
+  "unet_fp16/",
+  "vae_decoder_fp16/",
+  "vae_encoder_fp16/",
 ];
+
+/** PyTorch checkpoint files, which the ONNX layout does not use. */
+const PYTORCH_WEIGHTS = /\.(safetensors|bin|ckpt|pt|pth|msgpack)$/;
 
 /** Files without which the model cannot run. */
 const REQUIRED = [
@@ -30,16 +38,35 @@ const REQUIRED = [
   "scheduler/scheduler_config.json",
 ];
 
+/** The ONNX layout's root inside a repository listing: `subfolder`, else the root or `onnx/`. */
+function layoutPrefix(entries: readonly ListFileEntry[], subfolder: string | undefined): string {
+  if (subfolder !== undefined) return `${subfolder.replace(/^\/+|\/+$/g, "")}/`;
+  const has = (path: string) => entries.some((entry) => entry.path === path);
+  return !has("unet/model.onnx") && has("onnx/unet/model.onnx") ? "onnx/" : "";
+}
+
 /**
- * Picks the files to download from a recursive tree listing and says how to check each one.
- * Throws a `TypeError` naming the missing files when the repository is not an ONNX SD layout.
+ * Picks the files to download from a recursive tree listing and says how to check each one; the
+ * layout may sit in `subfolder` (or in `onnx/`, found by itself). Throws a `TypeError` naming the
+ * missing files when the repository is not an ONNX SD layout.
  */
-export function selectFiles(entries: readonly ListFileEntry[], label: string): ExpectedFile[] {
+export function selectFiles(
+  entries: readonly ListFileEntry[],
+  label: string,
+  subfolder?: string,
+): { files: ExpectedFile[]; prefix: string } {
+  const prefix = layoutPrefix(entries, subfolder);
   const files: ExpectedFile[] = [];
   for (const entry of entries) {
-    if (entry.type !== "file") continue;
+    if (entry.type !== "file" || !entry.path.startsWith(prefix)) continue;
     const path = entry.path;
-    if (path !== "model_index.json" && !FOLDERS.some((folder) => path.startsWith(folder))) continue;
+    const inner = path.slice(prefix.length);
+    if (inner !== "model_index.json" && !FOLDERS.some((folder) => inner.startsWith(folder))) {
+      continue;
+    }
+    // Repositories that ship the PyTorch weights beside the ONNX export (e.g. an optimum export
+    // added to a diffusers repo): the ONNX layout never reads them.
+    if (PYTORCH_WEIGHTS.test(path)) continue;
     checkRelativePath(path);
     if (entry.lfs) {
       files.push({ path, size: entry.lfs.size, algorithm: "sha256", hash: entry.lfs.oid });
@@ -49,12 +76,13 @@ export function selectFiles(entries: readonly ListFileEntry[], label: string): E
       throw new TypeError(`Cannot pull '${label}': the hub lists no hash for '${path}'`);
     }
   }
-  const missing = REQUIRED.filter((path) => !files.some((file) => file.path === path));
+  const missing = REQUIRED.map((path) => prefix + path)
+    .filter((path) => !files.some((file) => file.path === path));
   if (missing.length > 0) {
     throw new TypeError(
       `Cannot pull '${label}': it is not an ONNX Stable Diffusion layout, ${missing.join(", ")} ` +
         `missing (for a diffusers PyTorch checkpoint, download it and run 'deno task models ` +
-        `convert')`,
+        `add <folder>')`,
     );
   }
   for (const file of files) {
@@ -62,7 +90,7 @@ export function selectFiles(entries: readonly ListFileEntry[], label: string): E
       throw new TypeError(`Cannot pull '${label}': '${file.path}' has a malformed hash`);
     }
   }
-  return files;
+  return { files, prefix };
 }
 
 /**

@@ -46,6 +46,11 @@ export interface PullModelOptions {
   retryDelayMs?: number;
   /** License recorded in the manifest when the model card names none. @default {"unknown"} */
   license?: string;
+  /**
+   * The folder of the repository holding the ONNX layout. @default {the root, or `onnx/` when
+   * only that has one}
+   */
+  subfolder?: string;
   onProgress?(event: PullEvent): void;
   signal?: AbortSignal;
 }
@@ -55,7 +60,7 @@ export interface PullResult {
   repo: string;
   revision: string;
   commit: string;
-  /** The snapshot directory: the model root. */
+  /** The model root: the snapshot directory, or its subfolder holding the layout. */
   root: string;
   manifest: ModelManifest;
   /** Bytes fetched over the network in this call. */
@@ -140,7 +145,7 @@ export async function pullModel(ref: string, options: PullModelOptions): Promise
     }
     return all;
   });
-  const files = selectFiles(entries, `${repo}@${revision}`);
+  const { files, prefix } = selectFiles(entries, `${repo}@${revision}`, options.subfolder);
   const total = files.reduce((sum, file) => sum + file.size, 0);
   options.onProgress?.({
     type: "resolve",
@@ -151,18 +156,19 @@ export async function pullModel(ref: string, options: PullModelOptions): Promise
     bytes: total,
   });
 
-  const root = paths.snapshot(commit);
+  const snapshot = paths.snapshot(commit);
+  const root = prefix === "" ? snapshot : `${snapshot}/${prefix.slice(0, -1)}`;
   const hashes: Record<string, string> = {};
   let downloadedBytes = 0;
   for (const file of files) {
     signal?.throwIfAborted();
     const blob = paths.blob(file.hash);
-    if (file.algorithm === "sha256") hashes[file.path] = file.hash;
+    if (file.algorithm === "sha256") hashes[file.path.slice(prefix.length)] = file.hash;
     const cached = await exists(blob) && (await Deno.stat(blob)).size === file.size;
     if (!cached) {
       downloadedBytes += await fetchFile(blob, file, { ...options, ...hub, repo, commit });
     }
-    await linkSnapshotFile(blob, `${root}/${file.path}`);
+    await linkSnapshotFile(blob, `${snapshot}/${file.path}`);
     options.onProgress?.({ type: "file", path: file.path, bytes: file.size, cached });
   }
 

@@ -171,6 +171,8 @@ export interface SpatialSelfAttentionOptions {
   eps: number;
   /** Number of heads; the VAE uses 1 head over all channels. @default {1} */
   heads?: number;
+  /** Attention in float32 under float16 compute (the VAE's `force_upcast`). @default {false} */
+  upcast?: boolean;
 }
 
 /**
@@ -203,6 +205,7 @@ export function spatialSelfAttention(
   const attended = attention(g, proj("to_q"), proj("to_k"), proj("to_v"), {
     heads: options.heads ?? 1,
     channels,
+    upcast: options.upcast ?? false,
   });
   const out = linear(g, attended, `${prefix}.to_out.0`, {
     inFeatures: channels,

@@ -31,6 +31,8 @@ export interface Transformer2dOptions {
   numGroups: number;
   /** `proj_in`/`proj_out` as Linear layers (SD 2.x) instead of 1×1 convolutions (SD 1.x). */
   useLinearProjection: boolean;
+  /** Attention in float32 under float16 compute (`upcast_attention`). @default {false} */
+  upcastAttention?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export function transformer2d(
       dim: inner,
       heads,
       crossAttentionDim: options.crossAttentionDim,
+      upcast: options.upcastAttention ?? false,
     });
   }
   let out: Value;
@@ -100,6 +103,7 @@ interface BlockOptions {
   dim: number;
   heads: number;
   crossAttentionDim: number;
+  upcast: boolean;
 }
 
 /** `BasicTransformerBlock` (layer_norm, attention_bias false, GEGLU feed-forward, mult 4). */
@@ -110,7 +114,7 @@ function basicTransformerBlock(
   context: Value,
   options: BlockOptions,
 ): Value {
-  const { dim, heads, crossAttentionDim } = options;
+  const { dim, heads, crossAttentionDim, upcast } = options;
   const norm = (h: Value, name: string) =>
     layerNorm(g, h, `${prefix}.${name}`, {
       dim,
@@ -118,7 +122,7 @@ function basicTransformerBlock(
     });
   const n1 = norm(x, "norm1");
   let h = g.op("Add", [
-    attentionModule(g, n1, n1, `${prefix}.attn1`, { dim, heads, kvDim: dim }),
+    attentionModule(g, n1, n1, `${prefix}.attn1`, { dim, heads, kvDim: dim, upcast }),
     x,
   ]);
   const n2 = norm(h, "norm2");
@@ -126,6 +130,7 @@ function basicTransformerBlock(
     dim,
     heads,
     kvDim: crossAttentionDim,
+    upcast,
   });
   h = g.op("Add", [cross, h]);
   return g.op("Add", [gegluFeedForward(g, norm(h, "norm3"), `${prefix}.ff`, dim), h]);
@@ -137,13 +142,13 @@ function attentionModule(
   x: Value,
   kv: Value,
   prefix: string,
-  options: { dim: number; heads: number; kvDim: number },
+  options: { dim: number; heads: number; kvDim: number; upcast: boolean },
 ): Value {
-  const { dim, heads, kvDim } = options;
+  const { dim, heads, kvDim, upcast } = options;
   const q = linear(g, x, `${prefix}.to_q`, { inFeatures: dim, outFeatures: dim, bias: false });
   const k = linear(g, kv, `${prefix}.to_k`, { inFeatures: kvDim, outFeatures: dim, bias: false });
   const v = linear(g, kv, `${prefix}.to_v`, { inFeatures: kvDim, outFeatures: dim, bias: false });
-  const attended = attention(g, q, k, v, { heads, channels: dim });
+  const attended = attention(g, q, k, v, { heads, channels: dim, upcast });
   return linear(g, attended, `${prefix}.to_out.0`, { inFeatures: dim, outFeatures: dim });
 }
 

@@ -36,6 +36,13 @@ export interface UnetSpec {
   centerInputSample: boolean;
   useLinearProjection: boolean;
   midBlockScaleFactor: number;
+  /**
+   * Width of the extra timestep condition (`time_cond_proj_dim`, LCM-distilled UNets: the guidance
+   * embedding), `null` without one.
+   */
+  timeCondProjDim: number | null;
+  /** `upcast_attention`: attention in float32 under float16 compute (SD 2.1). */
+  upcastAttention: boolean;
 }
 
 type Raw = Record<string, unknown>;
@@ -52,7 +59,6 @@ const UNSUPPORTED: [string, unknown][] = [
   ["class_embed_type", null],
   ["addition_embed_type", null],
   ["encoder_hid_dim", null],
-  ["time_cond_proj_dim", null],
   ["time_embedding_act_fn", null],
   ["timestep_post_act", null],
   ["num_class_embeds", null],
@@ -144,6 +150,8 @@ export function parseUnetConfig(raw: Raw): UnetSpec {
     centerInputSample: bool(raw, "center_input_sample", false),
     useLinearProjection: bool(raw, "use_linear_projection", false),
     midBlockScaleFactor: num(raw, "mid_block_scale_factor", 1),
+    upcastAttention: bool(raw, "upcast_attention", false),
+    timeCondProjDim: raw["time_cond_proj_dim"] == null ? null : positive(raw, "time_cond_proj_dim"),
   };
   return Object.freeze(spec);
 }
@@ -154,6 +162,14 @@ function num(raw: Raw, key: string, fallback: number): number {
     throw new TypeError(invalid(key, "a number", value));
   }
   return value;
+}
+
+function positive(raw: Raw, key: string): number {
+  const value = raw[key];
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new TypeError(invalid(key, "a positive integer or null", value));
+  }
+  return value as number;
 }
 
 function bool(raw: Raw, key: string, fallback: boolean): boolean {

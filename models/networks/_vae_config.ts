@@ -13,6 +13,12 @@ export interface VaeSpec {
   blockOutChannels: readonly number[];
   layersPerBlock: number;
   normNumGroups: number;
+  /**
+   * `force_upcast` (diffusers' default true): the VAE's attention is computed in float32 under
+   * float16 compute. (diffusers runs the whole VAE in float32 then; the convolutions here stay
+   * float16, which a browser's memory needs.)
+   */
+  forceUpcast: boolean;
 }
 
 type Raw = Record<string, unknown>;
@@ -51,6 +57,7 @@ export function parseVaeConfig(raw: Raw): VaeSpec {
     blockOutChannels: blockOutChannels as number[],
     layersPerBlock: int(raw, "layers_per_block", 1),
     normNumGroups: int(raw, "norm_num_groups", 32),
+    forceUpcast: raw["force_upcast"] !== false,
   });
 }
 

@@ -65,8 +65,12 @@ export function buildUnet(
   const sample = g.input("sample", "float32", ["batch", spec.inChannels, "height", "width"]);
   const timestep = g.input("timestep", "int64", ["batch"]);
   const context = g.input("encoder_hidden_states", "float32", ["batch", "sequence", contextDim]);
+  // LCM-distilled UNets: optimum's name and place for the guidance embedding input.
+  const timestepCond = spec.timeCondProjDim === null
+    ? null
+    : g.input("timestep_cond", "float32", ["batch", spec.timeCondProjDim]);
 
-  const actTemb = silu(g, timeEmbedding(g, timestep, spec));
+  const actTemb = silu(g, timeEmbedding(g, timestep, spec, timestepCond));
   const channels = spec.blockOutChannels;
   const input = spec.centerInputSample
     ? g.op("Sub", [g.op("Mul", [sample, g.constFloat([2])]), g.constFloat([1])])
@@ -176,6 +180,7 @@ function crossAttention(
     numLayers: block.transformerLayers,
     numGroups: blocks.spec.normNumGroups,
     useLinearProjection: blocks.spec.useLinearProjection,
+    upcastAttention: blocks.spec.upcastAttention,
   });
 }
 
@@ -201,10 +206,16 @@ function midBlock(blocks: Blocks, x: Value, block: UnetBlockSpec): Value {
 }
 
 /**
- * Sinusoidal timestep features (diffusers `get_timestep_embedding`, max period 10000) followed by
- * `time_embedding.linear_1` → SiLU → `time_embedding.linear_2`.
+ * Sinusoidal timestep features (diffusers `get_timestep_embedding`, max period 10000), plus
+ * `time_embedding.cond_proj(timestep_cond)` (no bias) when the UNet has a timestep condition,
+ * followed by `time_embedding.linear_1` → SiLU → `time_embedding.linear_2`.
  */
-function timeEmbedding(g: GraphBuilder, timestep: Value, spec: UnetSpec): Value {
+function timeEmbedding(
+  g: GraphBuilder,
+  timestep: Value,
+  spec: UnetSpec,
+  timestepCond: Value | null,
+): Value {
   const dim = spec.blockOutChannels[0]!;
   if (dim % 2 !== 0) {
     throw new RangeError(
@@ -218,7 +229,16 @@ function timeEmbedding(g: GraphBuilder, timestep: Value, spec: UnetSpec): Value 
   const sin = g.op("Sin", [args]);
   const cos = g.op("Cos", [args]);
   const features = g.op("Concat", spec.flipSinToCos ? [cos, sin] : [sin, cos], { axis: -1 });
-  const hidden = linear(g, g.toCompute(features), "time_embedding.linear_1", {
+  let temb = g.toCompute(features);
+  if (timestepCond !== null) {
+    const cond = linear(g, timestepCond, "time_embedding.cond_proj", {
+      inFeatures: spec.timeCondProjDim!,
+      outFeatures: dim,
+      bias: false,
+    });
+    temb = g.op("Add", [temb, cond]);
+  }
+  const hidden = linear(g, temb, "time_embedding.linear_1", {
     inFeatures: dim,
     outFeatures: spec.timeEmbedDim,
   });

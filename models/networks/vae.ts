@@ -1,7 +1,8 @@
 /**
  * Builds the two halves of diffusers' `AutoencoderKL` as ONNX graphs from its `config.json`:
  * the decoder (`post_quant_conv` + `Decoder`, `latent_sample` → `sample`) and the encoder
- * (`Encoder` + `quant_conv`, `sample` → `latent_sample`, the mean of the latent distribution).
+ * (`Encoder` + `quant_conv`, `sample` → `latent_sample`, the mean of the latent distribution, and
+ * `latent_parameters`, the distribution's mean ‖ log-variance).
  * Neither graph applies `scaling_factor`; callers divide or multiply by it. Every GroupNorm uses
  * eps 1e-6, as diffusers hard-codes for the VAE.
  *
@@ -94,7 +95,8 @@ export function buildVaeDecoder(
 
 /**
  * Builds the VAE encoder graph: `sample` [batch, in_channels, H, W] → `latent_sample`
- * [batch, latent_channels, H/8, W/8] (for four blocks), the mean half of `quant_conv`'s output.
+ * [batch, latent_channels, H/8, W/8] (for four blocks), the mean half of `quant_conv`'s output,
+ * and `latent_parameters` [batch, 2·latent_channels, H/8, W/8], all of it (mean ‖ log-variance).
  *
  * @example Build the SD 1.5 encoder
  * ```ts ignore
@@ -145,6 +147,8 @@ export function buildVaeEncoder(
     "latent_height",
     "latent_width",
   ]);
+  // The whole distribution (mean ‖ log-variance), so image to image can sample it like diffusers.
+  g.output(x, "latent_parameters", "float32", ["batch", moments, "latent_height", "latent_width"]);
   return g;
 }
 
@@ -185,6 +189,7 @@ function vaeMidBlock(g: GraphBuilder, x: Value, prefix: string, spec: VaeSpec): 
     channels,
     numGroups: spec.normNumGroups,
     eps: VAE_EPS,
+    upcast: spec.forceUpcast,
   });
   return resnet(g, h, `${prefix}.resnets.1`, spec, channels, channels);
 }

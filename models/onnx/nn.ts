@@ -151,6 +151,12 @@ export interface AttentionOptions {
   channels?: number;
   /** Additive mask broadcastable to [B, heads, Sq, Sk]. */
   mask?: Value;
+  /**
+   * Under float16 compute, run the attention (scores, softmax, weighted sum) in float32 and cast
+   * the result back: diffusers' `upcast_attention` (SD 2.1, whose float16 scores overflow) and
+   * the VAE's `force_upcast`. No effect under float32 compute. @default {false}
+   */
+  upcast?: boolean;
 }
 
 /**
@@ -166,11 +172,31 @@ export function attention(
   v: Value,
   options: AttentionOptions,
 ): Value {
+  if (!options.upcast || g.computeDType !== "float16") {
+    return attentionIn(g, g.computeDType, q, k, v, options);
+  }
+  const up = (x: Value) => g.op("Cast", [x], { to: ONNX_ELEMENT_TYPE.float32 });
+  const mask = options.mask === undefined ? {} : { mask: up(options.mask) };
+  const out = attentionIn(g, "float32", up(q), up(k), up(v), { ...options, ...mask });
+  return g.op("Cast", [out], { to: ONNX_ELEMENT_TYPE.float16 });
+}
+
+/** {@linkcode attention} on operands of element type `dtype`. */
+function attentionIn(
+  g: GraphBuilder,
+  dtype: "float32" | "float16",
+  q: Value,
+  k: Value,
+  v: Value,
+  options: AttentionOptions,
+): Value {
+  const constant = (values: number[]) =>
+    dtype === "float32" ? g.constFloat32(values) : g.constFloat(values);
   const { heads } = options;
   const scale = options.scale ?? (options.channels ? (options.channels / heads) ** -0.5 : null);
   // In float16 the scale goes onto q before the product, so unscaled logits cannot pass 65504.
-  const preScaled = scale !== null && g.computeDType === "float16";
-  if (preScaled) q = g.op("Mul", [q, g.constFloat([scale])]);
+  const preScaled = scale !== null && dtype === "float16";
+  if (preScaled) q = g.op("Mul", [q, constant([scale])]);
   if (g.fusedAttention && scale !== null && options.mask === undefined) {
     return g.contribOp("MultiHeadAttention", [q, k, v], {
       num_heads: heads,
@@ -184,11 +210,11 @@ export function attention(
   let scores = g.op("MatMul", [qh, kh]);
   if (scale === null) {
     // Head width only known at run time: scale = 1/sqrt(last dim of qh).
-    const to = ONNX_ELEMENT_TYPE[g.computeDType];
+    const to = ONNX_ELEMENT_TYPE[dtype];
     const d = g.op("Cast", [g.op("Shape", [qh], { start: 3 })], { to });
     scores = g.op("Div", [scores, g.op("Sqrt", [d])]);
   } else if (!preScaled) {
-    scores = g.op("Mul", [scores, g.constFloat([scale])]);
+    scores = g.op("Mul", [scores, constant([scale])]);
   }
   if (options.mask) scores = g.op("Add", [scores, options.mask]);
   const probs = g.op("Softmax", [scores], { axis: -1 });

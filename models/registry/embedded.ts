@@ -10,6 +10,7 @@
 import type { ModelManifest } from "../../shared/manifest.ts";
 import { exists, writeFileAtomic } from "./_files.ts";
 import { tinySd, tinySdF16 } from "./tiny_sd.ts";
+import { toyShapes } from "./toy_shapes.ts";
 
 /** Progress of an embedded build. */
 export interface BuildEvent {
@@ -35,8 +36,9 @@ export interface EmbeddedModel {
   build(dir: string, options?: EmbeddedBuildOptions): Promise<ModelManifest>;
 }
 
-/** The embedded models by id. */
+/** The embedded models by id; the first is the default model. */
 export const EMBEDDED_MODELS: Readonly<Record<string, EmbeddedModel>> = Object.freeze({
+  [toyShapes.id]: toyShapes,
   [tinySd.id]: tinySd,
   [tinySdF16.id]: tinySdF16,
 });

@@ -2,7 +2,8 @@
  * `loadModel`: turns a model id into a local folder and its manifest. Ids are an embedded model
  * (`tiny-sd` or `tiny-sd-f16`, built into the cache on first use), a hub repository pulled earlier
  * (`org/name[@revision]`, found in the hub-layout cache), a folder under the cache dir
- * (`my-model`, e.g. a conversion output), or a path to a model folder (`./out`, `/models/x`).
+ * (`my-model`, e.g. a conversion output or `models add`), or a path to a model folder (`./out`,
+ * `/models/x`; a plain ONNX export without manifest.json gets one built in memory).
  *
  * @module
  */
@@ -15,6 +16,8 @@ import { checkRelativePath, exists, joinPath, readJsonIfExists } from "./_files.
 import { type BuildEvent, EMBEDDED_MODELS, ensureEmbedded } from "./embedded.ts";
 import { ModelIntegrityError, ModelNotFoundError } from "./errors.ts";
 import { manifestFiles } from "./verify.ts";
+import { buildManifest } from "./manifest.ts";
+import { detectLayout } from "../add/_layout.ts";
 
 /** A model on local disk. */
 export interface LocalModel {
@@ -106,10 +109,10 @@ async function resolveRoot(
     }
     return await pending;
   }
-  if (id.startsWith("/") || id.startsWith("./") || id.startsWith("../")) {
+  if (isPath(id)) {
     const root = await Deno.realPath(id).catch(() => null);
-    if (root === null || !await exists(`${root}/manifest.json`)) {
-      throw new ModelNotFoundError(id, `Cannot load model '${id}': no manifest.json in '${id}'`);
+    if (root === null) {
+      throw new ModelNotFoundError(id, `Cannot load model '${id}': there is no such folder`);
     }
     return root;
   }
@@ -144,12 +147,38 @@ async function resolveRoot(
   );
 }
 
+const isPath = (id: string) => id.startsWith("/") || id.startsWith("./") || id.startsWith("../");
+
+/**
+ * A plain ONNX export at `root` (no manifest.json): its manifest, built in memory. A diffusers
+ * checkpoint must be converted once, by `models add`.
+ */
+async function plainFolder(id: string, root: string, options: LoadModelOptions) {
+  const layout = await detectLayout(id);
+  if (layout.kind === "diffusers") {
+    throw new ModelNotFoundError(
+      id,
+      `Cannot load model '${id}' directly: it is a diffusers checkpoint, convert it once with ` +
+        `'deno task models add ${id}'`,
+    );
+  }
+  const name = root.slice(root.lastIndexOf("/") + 1);
+  const manifest = await buildManifest(layout.root, {
+    id: LOCAL_NAME.test(name) ? name : "model",
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { root: layout.root, manifest };
+}
+
 async function locate(
   id: string,
   options: LoadModelOptions,
   materialise: boolean,
 ): Promise<{ root: string; manifest: ModelManifest }> {
   const root = await resolveRoot(id, options, materialise);
+  if (isPath(id) && !await exists(`${root}/manifest.json`)) {
+    return await plainFolder(id, root, options);
+  }
   const manifest = await readManifest(root);
   if (manifest === null) {
     throw new ModelNotFoundError(id, `Cannot load model '${id}': '${root}/manifest.json' is gone`);

@@ -12,10 +12,14 @@ import type {
   ComponentName,
   ModelFile,
   ModelManifest,
+  ModelVariant,
+  ModelVocabulary,
   TensorSpec,
 } from "../../shared/manifest.ts";
+import { graphCandidates, MODEL_VARIANTS } from "./variants.ts";
 import { describeFile, exists, joinPath, readJsonIfExists } from "./_files.ts";
 import { readOnnxInfo } from "./onnx_io.ts";
+import { readTokenizerSettings } from "./tokenizer_settings.ts";
 
 /** Options of {@linkcode buildManifest}. */
 export interface BuildManifestOptions {
@@ -32,6 +36,13 @@ export interface BuildManifestOptions {
   defaults?: Partial<ModelManifest["defaults"]>;
   /** @default {the VAE config's `scaling_factor`, else 0.18215} */
   scalingFactor?: number;
+  /**
+   * Which networks to take where the folder holds several (see `graphCandidates`); the others
+   * are listed under `variants`. @default {"fp32", the export's default files}
+   */
+  variant?: ModelVariant;
+  /** The model's caption vocabulary (recorded as is). */
+  vocabulary?: ModelVocabulary;
   /** sha256 of files already verified (e.g. against the hub's LFS oid), by path: not re-read. */
   hashes?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
@@ -69,21 +80,30 @@ function checkIo(name: ComponentName, path: string, inputs: TensorSpec[], output
 
 type Describe = (path: string) => Promise<ModelFile>;
 
+/** The graph path of network `name` in `variant`, or `null` when the folder has none. */
+async function findGraph(
+  root: string,
+  name: ComponentName,
+  variant: ModelVariant,
+): Promise<string | null> {
+  for (const path of graphCandidates(name, variant)) {
+    if (await exists(joinPath(root, path))) return path;
+  }
+  return null;
+}
+
 async function readComponent(
   root: string,
   name: ComponentName,
   describe: Describe,
+  variant: ModelVariant = "fp32",
 ): Promise<ComponentManifest> {
-  const path = `${name}/model.onnx`;
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(joinPath(root, path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new TypeError(`Cannot build the manifest of '${root}': '${path}' is missing`);
-    }
-    throw error;
+  // A variant missing a network (often the text encoder) shares the default one.
+  const path = await findGraph(root, name, variant) ?? await findGraph(root, name, "fp32");
+  if (path === null) {
+    throw new TypeError(`Cannot build the manifest of '${root}': '${name}/model.onnx' is missing`);
   }
+  const bytes = await Deno.readFile(joinPath(root, path));
   const info = readOnnxInfo(bytes);
   checkIo(name, path, info.inputs, info.outputs);
   const component: ComponentManifest = {
@@ -103,9 +123,31 @@ async function readComponent(
     if (location.includes("/") || location.startsWith(".")) {
       throw new TypeError(`Cannot use '${path}': external data location '${location}' is unsafe`);
     }
-    component.externalData = await describe(`${name}/${location}`);
+    component.externalData = await describe(`${path.slice(0, path.lastIndexOf("/"))}/${location}`);
   }
   return component;
+}
+
+/** The networks of every variant but `chosen` that the folder holds files of its own for. */
+async function otherVariants(
+  root: string,
+  chosen: ModelVariant,
+  describe: Describe,
+): Promise<NonNullable<ModelManifest["variants"]>> {
+  const variants: NonNullable<ModelManifest["variants"]> = {};
+  for (const variant of MODEL_VARIANTS) {
+    if (variant === chosen) continue;
+    const own: Partial<Record<ComponentName, ComponentManifest>> = {};
+    for (const name of ["text_encoder", "unet", "vae_decoder", "vae_encoder"] as const) {
+      const path = await findGraph(root, name, variant);
+      const chosenPath = await findGraph(root, name, chosen) ?? await findGraph(root, name, "fp32");
+      if (path !== null && path !== chosenPath) {
+        own[name] = await readComponent(root, name, describe, variant);
+      }
+    }
+    if (own.unet !== undefined) variants[variant] = own;
+  }
+  return variants;
 }
 
 function numberAt(config: Record<string, unknown> | null, key: string): number | undefined {
@@ -117,6 +159,23 @@ function lastDim(specs: TensorSpec[], name: string): number | undefined {
   const shape = specs.find((spec) => spec.name === name)?.shape;
   const dim = shape?.[shape.length - 1];
   return typeof dim === "number" ? dim : undefined;
+}
+
+/**
+ * Steps and guidance a model is meant to run with: LCM-distilled UNets (a `timestep_cond` input)
+ * 4 steps at guidance 8.5 (diffusers' LatentConsistencyModelPipeline default, given to the UNet as
+ * an embedding); adversarially distilled "turbo" models (SD-Turbo, named so by their authors)
+ * 1 step without guidance; everything else 25 steps at 7.5.
+ */
+function stepDefaults(
+  unet: ComponentManifest,
+  name: string,
+): { steps: number; guidanceScale: number } {
+  if (unet.inputs.some((spec) => spec.name === "timestep_cond")) {
+    return { steps: 4, guidanceScale: 8.5 };
+  }
+  if (/turbo/i.test(name)) return { steps: 1, guidanceScale: 0 };
+  return { steps: 25, guidanceScale: 7.5 };
 }
 
 /**
@@ -145,21 +204,29 @@ export async function buildManifest(
   const vaeConfig = (await read("vae_decoder/config.json")) ?? (await read("vae/config.json"));
   const unetConfig = await read("unet/config.json");
   const textConfig = await read("text_encoder/config.json");
-  const tokenizerConfig = await read("tokenizer/tokenizer_config.json");
+  const tokenizer = await readTokenizerSettings(root);
 
-  const textEncoder = await readComponent(root, "text_encoder", describe);
-  const unet = await readComponent(root, "unet", describe);
-  const vaeDecoder = await readComponent(root, "vae_decoder", describe);
+  const variant = options.variant ?? "fp32";
+  if (variant !== "fp32" && await findGraph(root, "unet", variant) === null) {
+    throw new TypeError(
+      `Cannot build the manifest of '${root}' for variant '${variant}': none of ` +
+        `${graphCandidates("unet", variant).join(", ")} is there`,
+    );
+  }
+  const textEncoder = await readComponent(root, "text_encoder", describe, variant);
+  const unet = await readComponent(root, "unet", describe, variant);
+  const vaeDecoder = await readComponent(root, "vae_decoder", describe, variant);
   const components: ModelManifest["components"] = {
     text_encoder: textEncoder,
     unet,
     vae_decoder: vaeDecoder,
   };
   for (const name of OPTIONAL_COMPONENTS) {
-    if (await exists(joinPath(root, `${name}/model.onnx`))) {
-      components[name] = await readComponent(root, name, describe);
+    if (await findGraph(root, name, variant) ?? await findGraph(root, name, "fp32")) {
+      components[name] = await readComponent(root, name, describe, variant);
     }
   }
+  const variants = await otherVariants(root, variant, describe);
 
   const embeddingDim = lastDim(textEncoder.outputs, "last_hidden_state") ??
     lastDim(unet.inputs, "encoder_hidden_states") ?? numberAt(textConfig, "hidden_size");
@@ -170,15 +237,19 @@ export async function buildManifest(
     );
   }
   const sampleChannels = unet.inputs.find((spec) => spec.name === "sample")?.shape[1];
-  const latentChannels = typeof sampleChannels === "number"
+  const unetChannels = typeof sampleChannels === "number"
     ? sampleChannels
-    : numberAt(unetConfig, "in_channels") ?? numberAt(vaeConfig, "latent_channels") ?? 4;
+    : numberAt(unetConfig, "in_channels");
+  // An inpainting UNet takes 9 channels (latents ‖ mask ‖ masked-image latents); its latents
+  // have the VAE's channels.
+  const latentChannels = unetChannels === 9
+    ? numberAt(vaeConfig, "latent_channels") ?? 4
+    : unetChannels ?? numberAt(vaeConfig, "latent_channels") ?? 4;
   const blocks = vaeConfig?.block_out_channels;
   const vaeScaleFactor = Array.isArray(blocks) && blocks.length > 0 ? 2 ** (blocks.length - 1) : 8;
   const sampleSize = numberAt(unetConfig, "sample_size");
   const size = sampleSize === undefined ? (embeddingDim === 1024 ? 768 : 512) : sampleSize *
     vaeScaleFactor;
-  const maxLength = numberAt(tokenizerConfig, "model_max_length");
   const className = schedulerConfig._class_name;
 
   const manifest: ModelManifest = {
@@ -188,26 +259,29 @@ export async function buildManifest(
     ...(options.description === undefined ? {} : { description: options.description }),
     ...(options.source === undefined ? {} : { source: options.source }),
     components,
+    variant,
+    ...(Object.keys(variants).length === 0 ? {} : { variants }),
     tokenizer: {
       vocab: await describe("tokenizer/vocab.json"),
       merges: await describe("tokenizer/merges.txt"),
-      maxLength: maxLength !== undefined && maxLength <= 4096
-        ? maxLength
-        : numberAt(textConfig, "max_position_embeddings") ?? 77,
+      maxLength: tokenizer.maxLength ?? numberAt(textConfig, "max_position_embeddings") ?? 77,
+      padTokenId: tokenizer.padTokenId,
+      bosTokenId: tokenizer.bosTokenId,
+      eosTokenId: tokenizer.eosTokenId,
     },
     embeddingDim,
     latentChannels,
     scalingFactor: options.scalingFactor ?? numberAt(vaeConfig, "scaling_factor") ?? 0.18215,
     vaeScaleFactor,
     defaults: {
-      steps: 25,
-      guidanceScale: 7.5,
+      ...stepDefaults(unet, options.source?.repo ?? options.id),
       width: size,
       height: size,
       scheduler: typeof className === "string" ? className : "PNDMScheduler",
       ...options.defaults,
     },
     schedulerConfig,
+    ...(options.vocabulary === undefined ? {} : { vocabulary: options.vocabulary }),
   };
   return manifest;
 }

@@ -31,6 +31,7 @@ export {
 export { buildManifest, type BuildManifestOptions } from "./manifest.ts";
 export { type OnnxModelInfo, readOnnxInfo } from "./onnx_io.ts";
 export { createTinySd, TINY_SD_SEED, tinySd, tinySdF16, type TinySdOptions } from "./tiny_sd.ts";
+export { toyShapes, toyShapesVocabulary } from "./toy_shapes.ts";
 export {
   type FileCheck,
   manifestFiles,

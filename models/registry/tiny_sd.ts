@@ -11,7 +11,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import type { ModelManifest } from "../../shared/manifest.ts";
 import {
   buildClipTextEncoder,
@@ -24,6 +23,7 @@ import { writeModel } from "../onnx/mod.ts";
 import { createRandomWeights } from "../weights/mod.ts";
 import type { EmbeddedBuildOptions, EmbeddedModel } from "./embedded.ts";
 import { writeFileAtomic } from "./_files.ts";
+import { type RecipeInput, sourceRecipe } from "./_recipe.ts";
 import { buildManifest } from "./manifest.ts";
 
 /** Seed of every weight of the tiny model. */
@@ -35,35 +35,21 @@ const RECIPE_VERSION = "tiny-sd/1";
 const CONFIGS = new URL("../configs/tiny-sd/", import.meta.url);
 const TOKENIZER = new URL("../tokenizers/clip/", import.meta.url);
 /** Folders whose files decide the built bytes, relative to this file. */
-const INPUTS = [
-  "../configs/tiny-sd/",
-  "../tokenizers/clip/",
-  "../onnx/",
-  "../weights/",
-  "../networks/",
-  "./",
+const INPUTS: readonly RecipeInput[] = [
+  { path: "../configs/tiny-sd/" },
+  { path: "../tokenizers/clip/" },
+  { path: "../onnx/" },
+  { path: "../weights/" },
+  { path: "../networks/" },
+  // The registry files that shape the output (the builder and the manifest writer).
+  { path: "./", only: ["tiny_sd.ts", "manifest.ts", "onnx_io.ts"] },
 ];
-/** The registry files that shape the output (the builder and the manifest writer). */
-const REGISTRY_SOURCES = ["tiny_sd.ts", "manifest.ts", "onnx_io.ts"];
 
 async function config(name: string): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(new URL(name, CONFIGS)));
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
-async function listFiles(folder: URL): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(folder)) if (entry.isFile) names.push(entry.name);
-  } catch (error) {
-    // Sources that cannot be listed (a bundled build) leave the version and configs as the key.
-    if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotCapable)) {
-      throw error;
-    }
-  }
-  return names.sort();
-}
 
 /** Options of {@linkcode createTinySd}. */
 export interface TinySdOptions {
@@ -90,18 +76,10 @@ interface Variant {
   fusedAttention: boolean;
 }
 
-async function recipe(model: Variant): Promise<string> {
-  const hash = createHash("sha256")
-    .update(`${RECIPE_VERSION}\0${model.id}\0${TINY_SD_SEED}\0${model.dtype}\0`)
-    .update(model.fusedAttention ? "fused\0" : "");
-  for (const path of INPUTS) {
-    const folder = new URL(path, import.meta.url);
-    for (const name of await listFiles(folder)) {
-      if (path === "./" && !REGISTRY_SOURCES.includes(name)) continue;
-      hash.update(`${path}${name}\0`).update(await Deno.readFile(new URL(name, folder)));
-    }
-  }
-  return hash.digest("hex");
+function recipe(model: Variant): Promise<string> {
+  const fused = model.fusedAttention ? "fused\0" : "";
+  const version = `${RECIPE_VERSION}\0${model.id}\0${TINY_SD_SEED}\0${model.dtype}\0${fused}`;
+  return sourceRecipe(version, import.meta.url, INPUTS);
 }
 
 async function writeGraph(

@@ -31,7 +31,7 @@ export interface VerifyModelOptions {
 }
 
 /**
- * Every file a manifest names (networks, external data, tokenizer), each once.
+ * Every file a manifest names (networks of every variant, external data, tokenizer), each once.
  *
  * @example
  * ```ts ignore
@@ -40,7 +40,8 @@ export interface VerifyModelOptions {
  */
 export function manifestFiles(manifest: ModelManifest): ModelFile[] {
   const files: ModelFile[] = [];
-  for (const component of Object.values(manifest.components)) {
+  const variants = Object.values(manifest.variants ?? {}).flatMap((v) => Object.values(v ?? {}));
+  for (const component of [...Object.values(manifest.components), ...variants]) {
     if (component === undefined) continue;
     files.push(component.model);
     if (component.externalData) files.push(component.externalData);

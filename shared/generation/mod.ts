@@ -13,6 +13,7 @@ export { DEFAULT_LIMITS, type GenerationLimits, MIN_SIZE, PIPELINE_LIMITS } from
 export {
   checkGeneration,
   type CheckGenerationOptions,
+  DEFAULT_STRENGTH,
   resolveGeneration,
   type ResolveGenerationOptions,
 } from "./resolve.ts";

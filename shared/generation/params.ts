@@ -7,6 +7,9 @@
  * @module
  */
 
+import type { PixelImage } from "../image/pixels.ts";
+import type { ResizeMode } from "../image/resize.ts";
+
 /** A resolved generation: every default filled from the model's manifest, every range checked. */
 export interface GenerationParams {
   /** Model id, as the model registry and `GET /v1/models` name it. */
@@ -28,6 +31,24 @@ export interface GenerationParams {
   batchSize: number;
   /** DDIM-style η, for schedulers that take it; absent means the scheduler's default. */
   eta?: number;
+  /**
+   * Image to image and inpainting: the init image, decoded and fitted to `width` × `height`
+   * (`prepareInitImages`). Absent: text to image. Binary: queues carry it by reference.
+   */
+  initImage?: PixelImage;
+  /** Inpainting: white (luma ≥ 128) repaints, black keeps; `width` × `height`; needs `initImage`. */
+  mask?: PixelImage;
+  /**
+   * Share of the schedule run from the noised init image, in (0, 1].
+   * @default {0.8 for image to image (diffusers), 1 for inpainting}
+   */
+  strength?: number;
+  /** How the init image was fitted to the size (A1111 `resize_mode`), recorded as given. */
+  resizeMode?: ResizeMode;
+  /** Gaussian blur σ in pixels applied to the mask before it is binarised (A1111 `mask_blur`). */
+  maskBlur?: number;
+  /** Repaint where the mask is black instead (A1111 `inpainting_mask_invert`). */
+  invertMask?: boolean;
 }
 
 /**

@@ -37,7 +37,18 @@ export function parametersText(params: GenerationParams): string {
     height: params.height,
     model: params.model,
     ...(params.eta !== undefined ? { eta: params.eta } : {}),
+    ...(params.strength !== undefined ? { extra: imageSettings(params) } : {}),
   });
+}
+
+/** A1111's image-to-image settings of the `parameters` line. */
+function imageSettings(params: GenerationParams): Record<string, string | number> {
+  const extra: Record<string, string | number> = { "Denoising strength": params.strength! };
+  if (params.mask !== undefined) {
+    extra["Mask blur"] = params.maskBlur ?? 0;
+    if (params.invertMask) extra["Mask mode"] = "Inpaint not masked";
+  }
+  return extra;
 }
 
 /**

@@ -13,6 +13,10 @@ import type { GenerationLimits } from "./limits.ts";
 import { MIN_SIZE } from "./limits.ts";
 import type { GenerationInit, GenerationParams } from "./params.ts";
 import { parseSeed, randomSeed } from "./seed.ts";
+import { RESIZE_MODES } from "../image/resize.ts";
+
+/** Default strength of image to image (diffusers' `StableDiffusionImg2ImgPipeline`). */
+export const DEFAULT_STRENGTH = 0.8;
 
 /** Options of {@linkcode resolveGeneration}. */
 export interface ResolveGenerationOptions {
@@ -52,6 +56,45 @@ function text(field: "prompt" | "negativePrompt", value: unknown, nonEmpty: bool
     throw new GenerationError(field, `must be a${nonEmpty ? " non-empty" : ""} string`, value);
   }
   return value;
+}
+
+/** The image-to-image and inpainting fields: present together as they must be, in range. */
+function checkImageFields(init: GenerationInit): void {
+  const { initImage, mask } = init;
+  if (initImage === undefined) {
+    for (const field of ["mask", "strength", "maskBlur", "invertMask"] as const) {
+      if (init[field] !== undefined) {
+        throw new GenerationError(field, "needs an init image ('initImage')", init[field]);
+      }
+    }
+    return;
+  }
+  for (const [field, image] of [["initImage", initImage], ["mask", mask]] as const) {
+    if (image === undefined) continue;
+    const { width = image.width, height = image.height } = init;
+    if (image.width !== width || image.height !== height) {
+      throw new GenerationError(
+        field,
+        `must be ${width}x${height} like the request`,
+        `${image.width}x${image.height}`,
+      );
+    }
+  }
+  const { strength } = init;
+  if (strength !== undefined && !(typeof strength === "number" && strength > 0 && strength <= 1)) {
+    throw new GenerationError("strength", "must be a number in (0, 1]", strength);
+  }
+  if (init.maskBlur !== undefined) integer("maskBlur", init.maskBlur, 0, 64);
+  if (init.invertMask !== undefined && typeof init.invertMask !== "boolean") {
+    throw new GenerationError("invertMask", "must be a boolean", init.invertMask);
+  }
+  if (init.resizeMode !== undefined && !RESIZE_MODES.includes(init.resizeMode)) {
+    throw new GenerationError(
+      "resizeMode",
+      `must be one of ${RESIZE_MODES.join(", ")}`,
+      init.resizeMode,
+    );
+  }
 }
 
 /** Options of {@linkcode checkGeneration}. */
@@ -100,6 +143,7 @@ export function checkGeneration<T extends GenerationInit>(
   if (has("height")) side("height", checked.height, limits, step);
   if (has("batchSize")) integer("batchSize", checked.batchSize, 1, limits.maxImages);
   if (has("eta")) number("eta", checked.eta, 0, 1);
+  checkImageFields(checked);
   const seed = checked.seed === undefined
     ? (options.randomSeed ?? randomSeed)()
     : parseSeed(checked.seed);
@@ -133,9 +177,10 @@ export function resolveGeneration(
     steps: Math.min(d.steps, limits.maxSteps),
     guidanceScale: d.guidanceScale,
     scheduler: d.scheduler,
-    width: Math.min(d.width, limits.maxSize),
-    height: Math.min(d.height, limits.maxSize),
+    width: given.initImage?.width ?? Math.min(d.width, limits.maxSize),
+    height: given.initImage?.height ?? Math.min(d.height, limits.maxSize),
     batchSize: 1,
+    ...(given.initImage ? { strength: given.mask === undefined ? DEFAULT_STRENGTH : 1 } : {}),
     ...given,
     model: manifest.id,
   };

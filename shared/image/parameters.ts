@@ -6,35 +6,28 @@
  * @module
  */
 
+import type { GenerationInit, GenerationParams } from "../generation/params.ts";
 import { samplerName } from "../schedulers/names.ts";
 
-/** What {@linkcode formatParameters} writes. */
-export interface GenerationInfo {
-  prompt: string;
-  /** Omitted from the text when empty. */
-  negativePrompt?: string;
-  steps: number;
-  /** A1111 sampler name (`"Euler a"`, `"DPM++ 2M Karras"`); takes precedence over `scheduler`. */
-  sampler?: string;
-  /**
-   * Scheduler alias or class (`"euler_a"`), written as its A1111 sampler name (the scheduler
-   * registry's table) when `sampler` is absent.
-   */
-  scheduler?: string;
-  /** Classifier-free guidance scale; takes precedence over `guidanceScale`. */
-  cfgScale?: number;
-  /** Alias of `cfgScale`, as the pipeline names it. */
-  guidanceScale?: number;
-  seed: number | bigint | string;
-  width: number;
-  height: number;
-  /** Model name, written as `Model:` when present. */
-  model?: string;
-  /** DDIM / ancestral η, written as `Eta:` when present. */
-  eta?: number;
-  /** Further `Key: value` settings, written after the others in insertion order. */
-  extra?: Record<string, string | number>;
-}
+/**
+ * What {@linkcode formatParameters} writes: a `GenerationParams` (what `shared/generation` passes)
+ * with A1111's own names allowed beside it, so texts read from other tools' PNGs (`sampler`,
+ * `cfgScale`, `extra`) format back. Absent `negativePrompt`, `model` and `eta` are left out.
+ */
+export type GenerationInfo =
+  & Pick<GenerationParams, "prompt" | "steps" | "width" | "height">
+  & Partial<
+    Pick<GenerationParams, "negativePrompt" | "scheduler" | "guidanceScale" | "model" | "eta">
+  >
+  & {
+    seed: NonNullable<GenerationInit["seed"]>;
+    /** A1111 sampler name (`"Euler a"`); else `scheduler`'s, from the scheduler registry's table. */
+    sampler?: string;
+    /** A1111's name of the guidance scale; takes precedence over `guidanceScale`. */
+    cfgScale?: number;
+    /** Further `Key: value` settings, written after the others in insertion order. */
+    extra?: Record<string, string | number>;
+  };
 
 /** What {@linkcode parseParameters} reads back. */
 export interface ParsedParameters {

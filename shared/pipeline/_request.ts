@@ -17,10 +17,14 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
   return value;
 }
 
-/** Checks a request; gives the batch size and whether guidance needs the unconditional rows. */
+/**
+ * Checks a request; gives the batch size and whether guidance needs the unconditional rows (never
+ * when the UNet takes the guidance as an embedding, `embeddedGuidance`, as LCM UNets do).
+ */
 export function validateRequest(
   request: TextToImageRequest,
   vaeScaleFactor: number,
+  embeddedGuidance = false,
 ): { batchSize: number; guided: boolean } {
   checkInteger("steps", request.steps, 1, 1000);
   const batchSize = checkInteger("batchSize", request.batchSize ?? 1, 1, 64);
@@ -48,7 +52,7 @@ export function validateRequest(
         `current length is ${cond?.length}`,
     );
   }
-  const guided = request.guidanceScale > 1;
+  const guided = !embeddedGuidance && request.guidanceScale > 1;
   if (guided && (!(uncond instanceof Float32Array) || uncond.length !== rowSize)) {
     throw new TypeError(
       `Cannot generate with guidance as 'embeddings.uncond' must hold ${rowSize} floats: ` +

@@ -27,6 +27,16 @@ export interface PrepareUnetOptions {
   /** Latent `[channels, height, width]`. */
   latentShape: readonly [number, number, number];
   keepOnDevice: boolean;
+  /**
+   * One row of the UNet's `timestep_cond` input (LCM: the guidance-scale embedding), fed to every
+   * row at every step; required when the UNet has that input.
+   */
+  timestepCond?: Float32Array;
+}
+
+/** The UNet's extra timestep-condition input (LCM-distilled UNets), if it has one. */
+export function timestepCondSpec(unet: Pick<ModelSession, "inputs">): TensorSpec | undefined {
+  return unet.inputs.find((spec) => spec.name === "timestep_cond");
 }
 
 /** Predicts noise for all rows at one timestep. */
@@ -60,6 +70,17 @@ export async function prepareUnet(
     ? hiddenSpec.shape[1]
     : 77;
   const plan = planRuns(options.rows, fixedBatch(sampleSpec) ?? fixedBatch(hiddenSpec));
+  const condSpec = timestepCondSpec(unet);
+  const condRow = options.timestepCond;
+  if (condSpec !== undefined && condRow === undefined) {
+    throw new TypeError(`Cannot run the UNet as its input '${condSpec.name}' was not given`);
+  }
+  const condFor = (run: BatchRun): Record<string, HostTensor> => {
+    if (condSpec === undefined || condRow === undefined) return {};
+    const data = new Float32Array(run.size * condRow.length);
+    for (let r = 0; r < run.size; r++) data.set(condRow, r * condRow.length);
+    return { [condSpec.name]: { data, dims: [run.size, condRow.length] } };
+  };
   const hiddenFor = (run: BatchRun): HostTensor => ({
     data: takeRows(options.embeddings, hiddenRow, run),
     dims: [run.size, seq, hiddenRow / seq],
@@ -100,6 +121,7 @@ export async function prepareUnet(
           },
           [timestepSpec.name]: timestepFeed(timestepSpec, timestep, run.size),
           [hiddenSpec.name]: resident[index] ?? hiddenFor(run),
+          ...condFor(run),
         }),
       );
       return out.data as Float32Array;

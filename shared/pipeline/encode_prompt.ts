@@ -22,8 +22,13 @@ export interface EncodePromptOptions {
   negativePrompt?: string;
   /** Token sequence length. @default {77} */
   maxLength?: number;
-  /** Padding id; the tokenizer's default (`<|endoftext|>` for SD 1.x) when absent. */
+  /** Padding id; the tokenizer's default (the model's pad token) when absent. */
   padTokenId?: number;
+  /**
+   * Encode the negative prompt too. Without guidance (scale ≤ 1, e.g. SD-Turbo's 0) diffusers
+   * encodes only the prompt; `uncond` is then empty. @default {true}
+   */
+  unconditional?: boolean;
 }
 
 /**
@@ -55,7 +60,10 @@ export async function encodePrompt(
       maxLength,
       ...(options.padTokenId !== undefined ? { padTokenId: options.padTokenId } : {}),
     });
-  const ids = [tokenize(options.negativePrompt ?? ""), tokenize(options.prompt)];
+  const unconditional = options.unconditional ?? true;
+  const ids = unconditional
+    ? [tokenize(options.negativePrompt ?? ""), tokenize(options.prompt)]
+    : [tokenize(options.prompt)];
   for (const row of ids) {
     if (row.length !== maxLength) {
       throw new RangeError(
@@ -66,7 +74,7 @@ export async function encodePrompt(
   }
   const input = ioNamed(textEncoder.inputs, "input_ids", 0);
   const output = ioNamed(textEncoder.outputs, "last_hidden_state", 0);
-  const plan = planRuns(2, fixedBatch(input));
+  const plan = planRuns(ids.length, fixedBatch(input));
   const hidden = await runBatched((f, o) => textEncoder.run(f, o), plan, output.name, (run) => {
     const data = new Int32Array(run.size * maxLength);
     for (let r = 0; r < run.size; r++) {
@@ -84,8 +92,8 @@ export async function encodePrompt(
   const row = maxLength * dim;
   const data = hidden.data as Float32Array;
   return {
-    uncond: data.slice(0, row),
-    cond: data.slice(row, 2 * row),
+    uncond: unconditional ? data.slice(0, row) : new Float32Array(0),
+    cond: unconditional ? data.slice(row, 2 * row) : data.slice(0, row),
     shape: [1, maxLength, dim],
   };
 }

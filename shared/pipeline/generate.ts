@@ -1,7 +1,8 @@
 /**
  * Prompt in, images out, on a loaded pipeline: resolves the generation against the manifest
- * (`resolveGeneration`), encodes the prompts and runs `textToImage`. What the CLI and the render
- * worker call.
+ * (`resolveGeneration`), encodes the prompts and runs `textToImage`, `imageToImage` (an init
+ * image) or `inpaint` (an init image and a mask, inverted and blurred as asked). What the CLI and
+ * the render workers call.
  *
  * @module
  */
@@ -15,7 +16,8 @@ import {
 } from "../generation/mod.ts";
 import { encodePrompt } from "./encode_prompt.ts";
 import type { LoadedPipeline } from "./load.ts";
-import { textToImage } from "./text_to_image.ts";
+import { runGeneration } from "./run_generation.ts";
+import { timestepCondSpec } from "./_unet.ts";
 import type { TextToImageOptions, TextToImageResult } from "./types.ts";
 
 /** Options of {@linkcode generate}: `textToImage`'s hooks and the limits to check against. */
@@ -55,18 +57,19 @@ export async function generate(
     prompt: parameters.prompt,
     negativePrompt: parameters.negativePrompt,
     maxLength: manifest.tokenizer.maxLength,
+    // diffusers guides only above 1: below, the negative prompt is neither encoded nor used; nor
+    // is it by an LCM UNet, which takes the guidance as an embedding.
+    unconditional: parameters.guidanceScale > 1 && timestepCondSpec(pipeline.unet) === undefined,
   });
   hooks.signal?.throwIfAborted();
-  const result = await textToImage({
-    ...parameters,
-    embeddings,
-    schedulerConfig: manifest.schedulerConfig,
-  }, {
+  const result = await runGeneration(parameters, embeddings, {
     ...hooks,
     unet: pipeline.unet,
     vaeDecoder: pipeline.vaeDecoder,
     scalingFactor: manifest.scalingFactor,
     vaeScaleFactor: manifest.vaeScaleFactor,
+    schedulerConfig: manifest.schedulerConfig,
+    vaeEncoder: () => pipeline.loadVaeEncoder(),
   });
   return { ...result, parameters };
 }

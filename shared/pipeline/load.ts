@@ -8,7 +8,7 @@
 
 import type { ComponentManifest, ModelManifest } from "../manifest.ts";
 import type { Backend, CreateSessionOptions, ModelSession } from "../ort/mod.ts";
-import { createClipTokenizer } from "../tokenizer/mod.ts";
+import { createManifestTokenizer } from "../tokenizer/mod.ts";
 import type { PipelineEvent, PromptTokenizer } from "./types.ts";
 
 /** Options of {@linkcode loadPipeline}. */
@@ -29,7 +29,12 @@ export interface LoadedPipeline {
   textEncoder: ModelSession;
   unet: ModelSession;
   vaeDecoder: ModelSession;
-  /** Releases the three sessions (not the backend). */
+  /**
+   * The VAE encoder (image to image, inpainting), loaded on first call and kept until `dispose`.
+   * @throws {TypeError} when the model has no `vae_encoder`.
+   */
+  loadVaeEncoder(): Promise<ModelSession>;
+  /** Releases the sessions (not the backend). */
   dispose(): Promise<void>;
 }
 
@@ -75,15 +80,11 @@ export async function loadPipeline(
   const release = () => Promise.all(sessions.map((s) => s.release())).then(() => {});
   try {
     signal?.throwIfAborted();
-    const [vocabBytes, mergesBytes] = await Promise.all([
+    const [vocab, merges] = await Promise.all([
       options.readFile(manifest.tokenizer.vocab.path),
       options.readFile(manifest.tokenizer.merges.path),
     ]);
-    const decoder = new TextDecoder();
-    const tokenizer = createClipTokenizer({
-      vocab: JSON.parse(decoder.decode(vocabBytes)),
-      merges: decoder.decode(mergesBytes),
-    });
+    const tokenizer = createManifestTokenizer(manifest.tokenizer, { vocab, merges });
     for (const [index, name] of COMPONENTS.entries()) {
       signal?.throwIfAborted();
       sessions.push(await loadSession(manifest.components[name], options));
@@ -95,6 +96,7 @@ export async function loadPipeline(
       });
     }
     const [textEncoder, unet, vaeDecoder] = sessions as [ModelSession, ModelSession, ModelSession];
+    let encoder: Promise<ModelSession> | null = null;
     return {
       manifest,
       device: options.backend.device,
@@ -102,6 +104,24 @@ export async function loadPipeline(
       textEncoder,
       unet,
       vaeDecoder,
+      loadVaeEncoder() {
+        const component = manifest.components.vae_encoder;
+        if (!component) {
+          return Promise.reject(
+            new TypeError(
+              `Cannot encode an image as model '${manifest.id}' has no vae_encoder`,
+            ),
+          );
+        }
+        encoder ??= loadSession(component, options).then((session) => {
+          sessions.push(session);
+          return session;
+        }, (error) => {
+          encoder = null;
+          throw error;
+        });
+        return encoder;
+      },
       dispose: release,
     };
   } catch (error) {

@@ -44,6 +44,8 @@ export interface PipelineTimings {
   vaeMs: number;
   /** Scheduler `scaleModelInput` + `step` and the guidance arithmetic. */
   schedulerMs: number;
+  /** Image to image and inpainting: time spent VAE-encoding the init (and masked) image. */
+  encodeMs?: number;
 }
 
 /** Progress of loading and generating, in the order events arrive. */

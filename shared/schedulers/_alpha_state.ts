@@ -7,7 +7,7 @@
  */
 
 import { alphasCumprod, betasFor } from "./_schedule.ts";
-import { checkStepInputs } from "./_common.ts";
+import { checkStepInputs, StepCursor } from "./_common.ts";
 import { BaseScheduler } from "./_base_scheduler.ts";
 import type { SchedulerConfig } from "./types.ts";
 
@@ -54,6 +54,8 @@ export class AlphaState {
   timesteps: number[] = [];
   /** Inference steps, `null` before `setTimesteps`. */
   count: number | null = null;
+  /** The step position (LCM) and the begin index. */
+  readonly cursor: StepCursor = new StepCursor();
 
   constructor(config: Readonly<SchedulerConfig>) {
     this.config = config;
@@ -79,4 +81,22 @@ export class AlphaState {
 export abstract class AlphaScheduler extends BaseScheduler {
   readonly initNoiseSigma = 1;
   readonly sigmas = null;
+  readonly #state: AlphaState;
+
+  constructor(state: AlphaState) {
+    super(state);
+    this.#state = state;
+  }
+
+  /** `√ᾱₜ·x + √(1 − ᾱₜ)·ε`, ᾱ indexed by the integer training timestep. */
+  protected noiseCoefficients(timestep: number): readonly [number, number] {
+    const table = this.#state.alphasCumprod;
+    const alphaProd = table[timestep];
+    if (alphaProd === undefined) {
+      throw new RangeError(
+        `Cannot add noise with ${this.name} as timestep ${timestep} is outside [0, ${table.length})`,
+      );
+    }
+    return [f32(Math.sqrt(alphaProd)), f32(Math.sqrt(f32(1 - alphaProd)))];
+  }
 }

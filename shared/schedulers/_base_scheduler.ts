@@ -7,12 +7,14 @@
  */
 
 import type { Scheduler, SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
+import { noiseRows, type StepCursor } from "./_common.ts";
 
 /** The part of a family's state the base reads. */
 export interface ScheduleState {
   readonly config: Readonly<SchedulerConfig>;
   readonly count: number | null;
   readonly timesteps: readonly number[];
+  readonly cursor: StepCursor;
 }
 
 /** Base of the family bases (`AlphaScheduler`, `SigmaScheduler`, `MultistepScheduler`). */
@@ -40,6 +42,38 @@ export abstract class BaseScheduler implements Scheduler {
   scaleModelInput(sample: Float32Array, _timestep: number): Float32Array {
     return sample.slice();
   }
+
+  setBeginIndex(index: number): void {
+    const state = this.#state;
+    const calls = state.timesteps.length;
+    if (state.count === null || !Number.isInteger(index) || index < 0 || index >= calls) {
+      throw new RangeError(
+        `Cannot set the begin index of ${this.name} as 'index' must be an integer in ` +
+          `[0, ${calls}) after 'setTimesteps': current value is ${index}`,
+      );
+    }
+    state.cursor.begin = index;
+  }
+
+  /** Throws unless `setTimesteps` ran (for `addNoise`). */
+  protected checkReady(): void {
+    if (this.#state.count === null) {
+      throw new RangeError(
+        `Cannot add noise with ${this.name} as 'setTimesteps' has not been called`,
+      );
+    }
+  }
+
+  addNoise(
+    original: Float32Array,
+    noise: Float32Array,
+    timesteps: readonly number[],
+  ): Float32Array {
+    return noiseRows(this.name, original, noise, timesteps, (t) => this.noiseCoefficients(t));
+  }
+
+  /** `[a, b]` of the forward process `a·x + b·ε` at `timestep` (one `addNoise` row). */
+  protected abstract noiseCoefficients(timestep: number): readonly [number, number];
 
   abstract setTimesteps(numInferenceSteps: number): void;
 

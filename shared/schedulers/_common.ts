@@ -64,38 +64,109 @@ export function drawNoise(name: string, length: number, options: StepOptions): F
 }
 
 /**
- * The position in the schedule, like diffusers' `_step_index`: found from the first timestep
- * passed (the second match when a timestep repeats, as in Heun), then advanced once per step.
+ * The index of `timestep` in `timesteps` the way diffusers' σ-based schedulers find it: the only
+ * match, or the second when it repeats (so a schedule entered mid-way, as image to image does,
+ * never skips a σ). With `fallbackToLast` (the multistep solvers) a missing timestep gives the
+ * last index; otherwise it is a `RangeError`.
+ */
+export function indexForTimestep(
+  timesteps: readonly number[],
+  timestep: number,
+  fallbackToLast = false,
+): number {
+  const matches: number[] = [];
+  timesteps.forEach((t, i) => t === timestep && matches.push(i));
+  const found = matches.length > 1 ? matches[1] : matches[0];
+  if (found !== undefined) return found;
+  if (fallbackToLast) return timesteps.length - 1;
+  throw new RangeError(
+    `Cannot find timestep ${timestep} in the schedule: pass a value from 'timesteps'`,
+  );
+}
+
+/**
+ * The position in the schedule, like diffusers' `_step_index` and `_begin_index`: the begin
+ * index when one was set, else found from the first timestep passed, then advanced once per step.
  */
 export class StepCursor {
   #index: number | null = null;
+  #begin: number | null = null;
 
-  /** Forgets the position; the next timestep passed locates it again. */
+  /** Forgets the position and the begin index; the next timestep passed locates it again. */
   reset(): void {
     this.#index = null;
+    this.#begin = null;
+  }
+
+  /** The step index the first step starts from (diffusers' `set_begin_index`), or `null`. */
+  get begin(): number | null {
+    return this.#begin;
+  }
+
+  set begin(index: number | null) {
+    this.#begin = index;
+  }
+
+  /** The step index once a step (or input scaling) located it, else `null`. */
+  get index(): number | null {
+    return this.#index;
   }
 
   /** The current index, locating `timestep` in `timesteps` if none is held yet. */
   locate(timesteps: readonly number[], timestep: number, fallbackToLast = false): number {
     if (this.#index !== null) return this.#index;
-    const matches: number[] = [];
-    timesteps.forEach((t, i) => t === timestep && matches.push(i));
-    const found = matches.length > 1 ? matches[1] : matches[0];
-    if (found === undefined) {
-      if (!fallbackToLast) {
-        throw new RangeError(
-          `Cannot find timestep ${timestep} in the schedule: pass a value from 'timesteps'`,
-        );
-      }
-      this.#index = timesteps.length - 1;
-    } else this.#index = found;
+    this.#index = this.#begin ?? indexForTimestep(timesteps, timestep, fallbackToLast);
     return this.#index;
+  }
+
+  /**
+   * The schedule index `add_noise` uses for `timestep`: a lookup when no begin index is set,
+   * else the current step index, else the begin index (diffusers ≥ 0.26).
+   */
+  noiseIndex(timesteps: readonly number[], timestep: number, fallbackToLast = false): number {
+    if (this.#begin === null) return indexForTimestep(timesteps, timestep, fallbackToLast);
+    return this.#index ?? this.#begin;
   }
 
   /** Moves to the next step call. */
   advance(): void {
     if (this.#index !== null) this.#index++;
   }
+}
+
+/**
+ * `a(t)·x + b(t)·n` per batch row, in float32 like torch's `a * x + b * n`: the forward process
+ * every scheduler's `addNoise` applies, with one timestep per row of `original`.
+ */
+export function noiseRows(
+  name: string,
+  original: Float32Array,
+  noise: Float32Array,
+  timesteps: readonly number[],
+  coefficients: (timestep: number) => readonly [number, number],
+): Float32Array {
+  const rows = timesteps.length;
+  if (noise.length !== original.length) {
+    throw new RangeError(
+      `Cannot add noise with ${name} as 'noise' must have the sample's length ` +
+        `${original.length}: current length is ${noise.length}`,
+    );
+  }
+  if (rows < 1 || original.length % rows !== 0) {
+    throw new RangeError(
+      `Cannot add noise with ${name} as 'timesteps' must hold one timestep per batch row: ` +
+        `${rows} timesteps for ${original.length} values`,
+    );
+  }
+  const rowSize = original.length / rows;
+  const out = new Float32Array(original.length);
+  for (let r = 0; r < rows; r++) {
+    const [a, b] = coefficients(timesteps[r]!);
+    for (let i = r * rowSize; i < (r + 1) * rowSize; i++) {
+      out[i] = f32(a * original[i]!) + f32(b * noise[i]!);
+    }
+  }
+  return out;
 }
 
 /** `sample / √(σ² + 1)` in float32, as a new array. */

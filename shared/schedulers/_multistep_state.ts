@@ -134,4 +134,13 @@ export abstract class MultistepScheduler extends BaseScheduler {
   get sigmas(): number[] {
     return [...this.#state.sigmas];
   }
+
+  /** `αₜ·x + σₜ·ε` with αₜ = 1/√(σ² + 1) and σₜ = σ·αₜ, σ at the timestep's schedule index. */
+  protected noiseCoefficients(timestep: number): readonly [number, number] {
+    this.checkReady();
+    const state = this.#state;
+    const index = state.cursor.noiseIndex(state.timesteps, timestep, true);
+    const { alpha, sigma } = alphaSigmaLambda(state.sigmas[index]!);
+    return [alpha, sigma];
+  }
 }

@@ -125,6 +125,13 @@ export abstract class SigmaScheduler extends BaseScheduler {
     return this.#state.initNoiseSigma();
   }
 
+  /** `x + σ·ε`, σ at the timestep's schedule index (diffusers' lookup or begin index). */
+  protected noiseCoefficients(timestep: number): readonly [number, number] {
+    this.checkReady();
+    const state = this.#state;
+    return [1, state.sigmas[state.cursor.noiseIndex(state.timesteps, timestep)]!];
+  }
+
   override scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
     const state = this.#state;
     return scaleBySigma(sample, state.sigmas[state.cursor.locate(state.timesteps, timestep)]!);

@@ -28,6 +28,7 @@ export class DDIMScheduler extends AlphaScheduler {
     const state = this.#state;
     checkInferenceSteps(numInferenceSteps, this.config.numTrainTimesteps);
     state.count = numInferenceSteps;
+    state.cursor.reset();
     state.timesteps = spacedTimesteps(this.config, numInferenceSteps, "discrete");
   }
 

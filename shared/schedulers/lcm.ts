@@ -7,7 +7,7 @@
  */
 
 import { AlphaScheduler, AlphaState, splitPrediction } from "./_alpha_state.ts";
-import { checkInferenceSteps, clampInPlace, combine, drawNoise, StepCursor } from "./_common.ts";
+import { checkInferenceSteps, clampInPlace, combine, drawNoise } from "./_common.ts";
 import type { SchedulerConfig, StepOptions, StepOutput } from "./types.ts";
 
 const f32 = Math.fround;
@@ -17,7 +17,6 @@ export class LCMScheduler extends AlphaScheduler {
   readonly name = "LCMScheduler";
   readonly order = 1;
   readonly #state: AlphaState;
-  #cursor = new StepCursor();
 
   constructor(config: Readonly<SchedulerConfig>) {
     const state = new AlphaState(config);
@@ -39,7 +38,7 @@ export class LCMScheduler extends AlphaScheduler {
       (_, i) => origin[Math.floor(i * stride)]!,
     );
     state.count = numInferenceSteps;
-    this.#cursor.reset();
+    state.cursor.reset();
   }
 
   step(
@@ -51,7 +50,7 @@ export class LCMScheduler extends AlphaScheduler {
     const state = this.#state;
     state.check(this.name, modelOutput, sample);
     const { config } = this;
-    const index = this.#cursor.locate(state.timesteps, timestep);
+    const index = state.cursor.locate(state.timesteps, timestep);
     const prevTimestep = state.timesteps[index + 1] ?? timestep;
     const alphaProd = state.alphasCumprod[timestep]!;
     const alphaPrev = state.alphaPrev(prevTimestep);
@@ -71,7 +70,7 @@ export class LCMScheduler extends AlphaScheduler {
         [f32(Math.sqrt(f32(1 - alphaPrev))), noise],
       ]);
     }
-    this.#cursor.advance();
+    state.cursor.advance();
     return { prevSample, predOriginalSample: denoised };
   }
 }

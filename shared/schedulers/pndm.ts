@@ -43,6 +43,7 @@ export class PNDMScheduler extends AlphaScheduler {
     const { config } = this;
     checkInferenceSteps(numInferenceSteps, config.numTrainTimesteps);
     state.count = numInferenceSteps;
+    state.cursor.reset();
     const ascending = spacedTimesteps(config, numInferenceSteps, "discrete").reverse();
     let plms: number[];
     if (config.skipPrkSteps) {

@@ -59,6 +59,22 @@ export interface Scheduler {
   setTimesteps(numInferenceSteps: number): void;
   /** The model input for `timestep`: `sample` scaled where the scheduler needs it (a new array). */
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
+  /**
+   * Starts the next loop at step call `index` of `timesteps` (diffusers' `set_begin_index`):
+   * image to image enters the schedule part-way. `setTimesteps` clears it.
+   */
+  setBeginIndex(index: number): void;
+  /**
+   * The forward diffusion process, diffusers' `add_noise`: `original` noised to `timesteps`
+   * (one per batch row, values from `timesteps`) with `noise`. ᾱ-based schedulers give
+   * `√ᾱₜ·x + √(1 − ᾱₜ)·ε`, σ-based ones `x + σ·ε`, the multistep solvers `αₜ·x + σₜ·ε`.
+   * Returns a new array; call after `setTimesteps`.
+   */
+  addNoise(
+    original: Float32Array,
+    noise: Float32Array,
+    timesteps: readonly number[],
+  ): Float32Array;
   /** One denoising step from `timestep`; never mutates its inputs. */
   step(
     modelOutput: Float32Array,

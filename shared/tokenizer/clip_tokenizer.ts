@@ -28,6 +28,16 @@ export interface ClipTokenizerOptions {
    * @default {10000}
    */
   cacheSize?: number;
+  /**
+   * The default padding id of {@linkcode ClipTokenizer.inputIds} (the model's `pad_token`).
+   *
+   * @default {the `<|endoftext|>` id}
+   */
+  padTokenId?: number;
+  /** Id of the start token (the model's `bos_token`). @default {the `<|startoftext|>` id} */
+  bosTokenId?: number;
+  /** Id of the end token (the model's `eos_token`). @default {the `<|endoftext|>` id} */
+  eosTokenId?: number;
 }
 
 /** The padding and truncation of {@linkcode ClipTokenizer.inputIds}. */
@@ -41,9 +51,18 @@ export interface InputIdsOptions {
   /**
    * Id written after the end token up to `maxLength`.
    *
-   * @default {the `<|endoftext|>` id}
+   * @default {the tokenizer's `padTokenId`}
    */
   padTokenId?: number;
+}
+
+function checkId(name: string, id: number): number {
+  if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
+    throw new RangeError(
+      `Cannot create the CLIP tokenizer as '${name}' must be a non-negative int32: current value is ${id}`,
+    );
+  }
+  return id;
 }
 
 function fail(message: string): never {
@@ -103,8 +122,10 @@ export class ClipTokenizer {
 
   /** Id of `<|startoftext|>`. */
   readonly bosTokenId: number;
-  /** Id of `<|endoftext|>`, the default padding id. */
+  /** Id of the end token (`<|endoftext|>` unless the model says otherwise). */
   readonly eosTokenId: number;
+  /** The default padding id (the model's `pad_token`; the end token unless it says otherwise). */
+  readonly padTokenId: number;
 
   /** Prefer {@linkcode createClipTokenizer}, which documents the options. */
   constructor(options: ClipTokenizerOptions) {
@@ -131,8 +152,9 @@ export class ClipTokenizer {
     const eos = this.#vocab.get(EOS_TOKEN);
     if (bos === undefined) fail(`'vocab' has no entry for "${BOS_TOKEN}"`);
     if (eos === undefined) fail(`'vocab' has no entry for "${EOS_TOKEN}"`);
-    this.bosTokenId = bos;
-    this.eosTokenId = eos;
+    this.bosTokenId = checkId("bosTokenId", options.bosTokenId ?? bos);
+    this.eosTokenId = checkId("eosTokenId", options.eosTokenId ?? eos);
+    this.padTokenId = checkId("padTokenId", options.padTokenId ?? this.eosTokenId);
     this.#tokens = new Map();
     for (const [token, id] of this.#vocab) this.#tokens.set(id, token);
   }
@@ -177,7 +199,7 @@ export class ClipTokenizer {
    * ```
    */
   inputIds(text: string, options: InputIdsOptions = {}): Int32Array {
-    const { maxLength = 77, padTokenId = this.eosTokenId } = options;
+    const { maxLength = 77, padTokenId = this.padTokenId } = options;
     if (!Number.isInteger(maxLength) || maxLength < 2) {
       throw new RangeError(
         `Cannot build the input ids as 'maxLength' must be an integer >= 2: current value is ${maxLength}`,

@@ -20,4 +20,5 @@ export {
   EOS_TOKEN,
   type InputIdsOptions,
 } from "./clip_tokenizer.ts";
+export { createManifestTokenizer, type TokenizerFiles } from "./manifest_tokenizer.ts";
 export { fixText } from "./fix_text.ts";

@@ -16,6 +16,8 @@ export const SECTIONS = [
   "tokenizer",
   "networks",
   "pipeline",
+  "adherence",
+  "img2img",
   "edge",
   "bundles",
   "worker",

@@ -43,7 +43,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 async function files(args: MemoryArgs, component: Component) {
   if (args.size === "sd15") return await ensureFullSizeNetwork(component, args);
   const model = await loadModel("tiny-sd");
-  return { modelPath: `${model.root}/${model.manifest.components[component].model.path}` };
+  return { modelPath: `${model.root}/${model.manifest.components[component]!.model.path}` };
 }
 
 async function child(args: MemoryArgs): Promise<MemoryResult> {

@@ -6,20 +6,26 @@
  */
 
 import { createHash } from "node:crypto";
-import { buildClipTextEncoder, buildUnet, buildVaeDecoder } from "../../models/networks/mod.ts";
+import {
+  buildClipTextEncoder,
+  buildUnet,
+  buildVaeDecoder,
+  buildVaeEncoder,
+} from "../../models/networks/mod.ts";
 import { countFlops, type GraphBuilder, writeModel } from "../../models/onnx/mod.ts";
 import { createRandomWeights, SHAPE_ONLY_WEIGHTS } from "../../models/weights/mod.ts";
 import type { WeightSource } from "../../models/onnx/mod.ts";
 
 /** `tiny` is the embedded `tiny-sd`; `sd15` is the full-size SD 1.5 architecture. */
 export type ModelSize = "tiny" | "sd15";
-/** The three networks of a text-to-image run. */
-export type Component = "text_encoder" | "unet" | "vae_decoder";
+/** The three networks of a text-to-image run, and the VAE encoder of image to image. */
+export type Component = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder";
 
 const CONFIG_FILES: Record<Component, string> = {
   text_encoder: "text_encoder.json",
   unet: "unet.json",
   vae_decoder: "vae.json",
+  vae_encoder: "vae.json",
 };
 const CONFIG_DIRS: Record<ModelSize, string> = { tiny: "tiny-sd", sd15: "sd15" };
 const MODELS = new URL("../../models/", import.meta.url);
@@ -57,6 +63,9 @@ export async function buildNetwork(
   if (component === "unet") {
     return buildUnet(config, options.weights, { ...opts, ...compute, ...fused });
   }
+  if (component === "vae_encoder") {
+    return buildVaeEncoder(config, options.weights, { ...opts, ...compute, ...fused });
+  }
   return buildVaeDecoder(config, options.weights, { ...opts, ...compute, ...fused });
 }
 
@@ -73,6 +82,7 @@ export async function inputShapes(
 ): Promise<Record<string, number[]>> {
   if (component === "text_encoder") return { input_ids: [1, 77] };
   if (component === "vae_decoder") return { latent_sample: [1, 4, latent, latent] };
+  if (component === "vae_encoder") return { sample: [1, 3, 8 * latent, 8 * latent] };
   return {
     sample: [2, 4, latent, latent],
     timestep: [2],

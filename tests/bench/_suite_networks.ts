@@ -33,6 +33,7 @@ const LABELS: Record<Component, string> = {
   text_encoder: "text encoder (77 tokens)",
   unet: "UNet step, batch 2 (CFG)",
   vae_decoder: "VAE decode",
+  vae_encoder: "VAE encode (image to image)",
 };
 
 const SERVER: BackendName[] = ["cpu", "cuda"];
@@ -78,7 +79,7 @@ function caseId(size: ModelSize, component: Component, latent: number, backend: 
 
 async function tinyFiles(component: Component) {
   const model = await loadModel("tiny-sd");
-  return { modelPath: `${model.root}/${model.manifest.components[component].model.path}` };
+  return { modelPath: `${model.root}/${model.manifest.components[component]!.model.path}` };
 }
 
 async function measureCase(ctx: SuiteContext, spec: NetworkCase, bench: BenchBackend) {

@@ -3,6 +3,7 @@
  * (onnxruntime-node `cpu`, or `cuda` with `--device cuda`; onnxruntime-web wasm with one thread;
  * onnxruntime-web WebGPU on Deno's adapter), the machine's MatMul limit, the networks of the
  * embedded tiny model and of full-size SD 1.5 with random weights, the pipeline end to end, the
+ * default toy-shapes model's prompt adherence (32 prompts × 2 seeds, scored from the pixels), the
  * edge's `/v1/encode` over HTTP, render worker throughput, peak memory, float16 variants and
  * profiles of the UNet step. Writes `bench/results.json` (see `bench/README.md`) and prints a
  * markdown table. `--quick` is the CI subset (tiny model only, under two minutes).
@@ -20,6 +21,7 @@ import { type BackendName, openBackends } from "./_suite_backends.ts";
 import { parseSuiteArgs, type Section, type SuiteArgs, USAGE } from "./_suite_args.ts";
 import { SuiteContext } from "./_suite_context.ts";
 import { measureBundles, measureEdgeEncode } from "./_suite_edge.ts";
+import { measureAdherence } from "./_suite_adherence.ts";
 import { measureFusedAttention } from "./_suite_attention.ts";
 import { type GpuSuiteResult, runGpuSuite } from "./_suite_gpu.ts";
 import { measureFloat16 } from "./_suite_fp16.ts";
@@ -29,12 +31,20 @@ import { machineInfo, versionInfo } from "./_suite_machine.ts";
 import { measureMemory } from "./_suite_memory.ts";
 import { measureNetworks, recordBuilds } from "./_suite_networks.ts";
 import { measureTextToImage, measureTokenizer } from "./_suite_pipeline.ts";
+import { measureImageToImage } from "./_suite_img2img.ts";
 import { measureProfiles, measureWebGpuFullSize, type ProfileRecord } from "./_suite_profile.ts";
 import { markdownReport } from "./_suite_report.ts";
 import { measureWorkers } from "./_suite_worker.ts";
 
 /** Sections that only measure the server backend (onnxruntime-node `cpu`/`cuda`). */
-const SERVER_ONLY: readonly Section[] = ["edge", "worker", "memory", "fp16", "attention"];
+const SERVER_ONLY: readonly Section[] = [
+  "adherence",
+  "edge",
+  "worker",
+  "memory",
+  "fp16",
+  "attention",
+];
 
 const RUNNERS: Record<Section, (ctx: SuiteContext) => Promise<void>> = {
   limit: measureLimits,
@@ -42,6 +52,8 @@ const RUNNERS: Record<Section, (ctx: SuiteContext) => Promise<void>> = {
   tokenizer: measureTokenizer,
   networks: measureNetworks,
   pipeline: measureTextToImage,
+  adherence: measureAdherence,
+  img2img: measureImageToImage,
   edge: measureEdgeEncode,
   bundles: measureBundles,
   worker: measureWorkers,

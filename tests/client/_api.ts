@@ -17,6 +17,7 @@ import {
 } from "../../functions/worker/mod.ts";
 import { loadModel, type LocalModel } from "../../models/mod.ts";
 import { createBackend } from "../../shared/ort/mod.ts";
+import { schedulerNames } from "../../shared/schedulers/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
 import { testConfig, testDeps } from "../functions/_harness.ts";
 
@@ -33,6 +34,8 @@ export interface StartApiOptions {
   origins?: string[];
   /** Environment overrides of the test configuration. */
   env?: Record<string, string>;
+  /** Model cache the models are loaded from. @default {the registry's default} */
+  cacheDir?: string;
 }
 
 /** A running API. */
@@ -54,7 +57,8 @@ export interface TestApi {
 export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
   const ids = options.models ?? ["tiny-sd"];
   const loaded = new Map<string, LocalModel>();
-  for (const id of ids) loaded.set(id, await loadModel(id));
+  const cache = options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir };
+  for (const id of ids) loaded.set(id, await loadModel(id, cache));
   const load = (id: string) => {
     const model = loaded.get(id);
     return model ? Promise.resolve(model) : Promise.reject(new Error(`'${id}' is not served`));
@@ -69,6 +73,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
       models: ids,
       workers,
       device: "cpu",
+      ...cache,
       ...(options.modelLoader ? { modelLoader: options.modelLoader } : {}),
     });
     await pool.ready;
@@ -82,6 +87,8 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
     queue,
     encoder,
     catalog: createLocalCatalog(ids, { load }),
+    // As `deno task start` offers them: every class name (a model's default) and alias.
+    schedulers: schedulerNames(),
     ...(options.staticFiles ? { staticFiles: options.staticFiles } : {}),
   });
   const secret = await deps.keys.create("secret", { name: "test" });

@@ -18,6 +18,8 @@ export interface Stack {
   /** Serves `html` at `path` on the page server. */
   page(path: string, html: string): void;
   client: ClientManifest;
+  /** The built client's directory, served by the API (tests may add files under `ort/`). */
+  dist: string;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export interface Stack {
 export interface StartStackOptions {
   /** Model ids the API serves, the first the default. @default ["tiny-sd"] */
   models?: string[];
+  /** Model cache the models are loaded from. @default {the registry's default} */
+  cacheDir?: string;
 }
 
 /** Builds the client and starts the API and the page server. */
@@ -44,6 +48,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     staticFiles: createDirStaticFiles(dist),
     origins: [pageOrigin],
     ...(options.models ? { models: options.models } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });
   return {
     api,
@@ -51,6 +56,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     foreignOrigin: `http://localhost:${port}`,
     page: (path, html) => void pages.set(path, html),
     client,
+    dist,
     async close() {
       await api.close();
       await pageServer.shutdown();

@@ -4,20 +4,15 @@
  * float16 twin `tiny-sd-f16`, which needs the adapter feature `shader-f16`).
  */
 import assert from "node:assert/strict";
-import { decode } from "fast-png";
-import type { Page } from "puppeteer-core";
+import { maxDifference, type Outcome, outcome, OUTCOME_SCRIPT } from "./_sd_image_page.ts";
 import { readPngParameters } from "../../shared/image/mod.ts";
 import { chromiumAvailable, launchChromium } from "./_chromium.ts";
+import { loseDeviceWorker } from "./_lose_device_worker.ts";
 import { type Stack, startStack } from "./_stack.ts";
 
 const PROMPT = "a red circle on a blue square";
 const SEED = 42;
 const STEPS = 4;
-
-interface Outcome {
-  events: { type: string; detail: Record<string, unknown> }[];
-  png: number[] | null;
-}
 
 function embedPage(
   stack: Stack,
@@ -26,34 +21,13 @@ function embedPage(
   const key = options.key ?? stack.api.publishableKey;
   const model = options.model ? ` model="${options.model}"` : "";
   return `<!doctype html><html><head><meta charset="utf-8"><title>embed test</title></head><body>
-<script>
-  window.__outcome = { events: [], png: null };
-  const keep = (type, detail) => window.__outcome.events.push({ type, detail });
-  document.addEventListener("sd-progress", (e) => keep("sd-progress", e.detail));
-  document.addEventListener("sd-error", (e) => keep("sd-error", { code: e.detail.code, message: e.detail.message }));
-  document.addEventListener("sd-load", async (e) => {
-    const { device, seed, fallbackReason } = e.detail;
-    window.__outcome.png = Array.from(new Uint8Array(await e.detail.blob.arrayBuffer()));
-    keep("sd-load", { device, seed, fallbackReason: fallbackReason ?? null });
-  });
-</script>
+${OUTCOME_SCRIPT}
 <script src="${stack.api.url}/embed.js" data-key="${key}" ${
     options.scriptAttributes ?? ""
   } async></script>
 <sd-image prompt="${PROMPT}" seed="${SEED}" steps="${STEPS}" width="64" height="64"${model}>
 </sd-image>
 </body></html>`;
-}
-
-async function outcome(page: Page): Promise<Outcome> {
-  await page.waitForFunction(
-    () => {
-      const o = (globalThis as unknown as { __outcome?: Outcome }).__outcome;
-      return o?.events.some((e) => e.type === "sd-error" || e.type === "sd-load");
-    },
-    { timeout: 300_000, polling: 100 },
-  );
-  return await page.evaluate(() => (globalThis as unknown as { __outcome: Outcome }).__outcome);
 }
 
 async function serverImage(stack: Stack): Promise<Uint8Array> {
@@ -71,15 +45,6 @@ async function serverImage(stack: Stack): Promise<Uint8Array> {
   assert.equal(response.status, 200);
   const { data } = await response.json();
   return Uint8Array.from(atob(data[0].b64_json), (c) => c.charCodeAt(0));
-}
-
-function maxDifference(a: Uint8Array, b: Uint8Array): number {
-  const x = decode(a);
-  const y = decode(b);
-  assert.equal(`${x.width}x${x.height}x${x.channels}`, `${y.width}x${y.height}x${y.channels}`);
-  let max = 0;
-  for (let i = 0; i < x.data.length; i++) max = Math.max(max, Math.abs(x.data[i]! - y.data[i]!));
-  return max;
 }
 
 const modelDownloads = (stack: Stack) =>
@@ -244,9 +209,10 @@ Deno.test({
       await t.step(
         "a GPU device lost mid-run falls back to the server and still completes",
         async () => {
+          const worker = await loseDeviceWorker(stack, 1);
           stack.page(
             "/lost.html",
-            embedPage(stack, { scriptAttributes: 'data-test-lose-device-at-step="1"' }),
+            embedPage(stack, { scriptAttributes: `data-worker-url="${worker}"` }),
           );
           const page = await chromium.browser.newPage();
           await page.goto(`${stack.pageOrigin}/lost.html`);

@@ -34,6 +34,8 @@ export interface StartApiProcessOptions {
    * @default {"serve"}
    */
   entry?: "serve" | "start";
+  /** Command-line arguments of the entry. @default {[]} */
+  args?: string[];
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -61,7 +63,7 @@ function drain(child: Deno.ChildProcess): { text(): string; done: Promise<unknow
 export async function startApiProcess(options: StartApiProcessOptions): Promise<ApiProcess> {
   const port = options.port ?? freePort();
   const args = options.entry === "start"
-    ? ["run", "-A", "functions/cli/start.ts"]
+    ? ["run", "-A", "functions/cli/start.ts", ...options.args ?? []]
     : ["serve", "-A", "--host", "127.0.0.1", "--port", String(port), "functions/main.ts"];
   const child = new Deno.Command(Deno.execPath(), {
     args,

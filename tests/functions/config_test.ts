@@ -9,7 +9,7 @@ import {
 Deno.test("parseConfig() gives documented defaults and a frozen object", () => {
   const config = parseConfig({ HOME: "/home/u" });
   assert.equal(config.port, 8000);
-  assert.deepEqual(config.models, ["tiny-sd"]);
+  assert.deepEqual(config.models, ["toy-shapes"]);
   assert.equal(config.keysPath, "/home/u/.config/sd-edge/keys.json");
   assert.equal(config.redisUrl, undefined);
   assert.equal(config.limits.publishable.maxImages, 1);
@@ -86,7 +86,7 @@ Deno.test("parseConfig() requires a JWT secret when Redis shares state between i
 Deno.test("parseWorkerConfig() reads the worker's variables once and lists invalid ones", () => {
   assert.deepEqual(
     { ...parseWorkerConfig({}) },
-    { redisUrl: undefined, models: ["tiny-sd"], workers: 1, device: "auto" },
+    { redisUrl: undefined, models: ["toy-shapes"], workers: 1, device: "auto" },
   );
   const config = parseWorkerConfig({
     SD_REDIS_URL: "redis://r:6379",

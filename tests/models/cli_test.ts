@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
+import { cpuSession, tensor } from "../_ort.ts";
 import { main, type ModelsCliIo } from "../../models/cli.ts";
 import { fixturePath, readFixtureJson } from "../_fixtures.ts";
 import { readGolden } from "../_npy.ts";
@@ -44,12 +44,16 @@ Deno.test("models CLI answers every bad input with one line on stderr and exit c
     [
       ["frobnicate"],
       {},
-      /Unknown command 'frobnicate' \(expected list, build, pull, convert, verify\)/,
+      /Unknown command 'frobnicate' \(expected add, list, build, pull, convert, verify\)/,
     ],
     [["list", "--colour"], {}, /Unknown option '--colour' for 'list'/],
     [["build"], {}, /'build' needs <id>/],
     [["build", "tiny-sd", "extra"], {}, /'build' takes 1 argument\(s\), got 'tiny-sd extra'/],
-    [["build", "sd-xl"], {}, /Cannot build 'sd-xl': embedded models are tiny-sd, tiny-sd-f16\n/],
+    [
+      ["build", "sd-xl"],
+      {},
+      /Cannot build 'sd-xl': embedded models are toy-shapes, tiny-sd, tiny-sd-f16\n/,
+    ],
     [["pull", "not a repo"], {}, /Cannot parse model reference 'not a repo'/],
     [["pull", "org/name@"], {}, /the revision is empty or unsafe/],
     [["pull", "org/name", "--retries", "many"], {}, /'--retries' must be an integer in \[0, 99\]/],
@@ -84,6 +88,7 @@ Deno.test("models CLI builds, lists and verifies tiny-sd", async () => {
   const listed = await run(["list", "--cache-dir", cacheDir]);
   assert.match(listed.stdout, /^tiny-sd {2}embedded {2}sd1 {2}64x64 /m);
   assert.match(listed.stdout, /^tiny-sd-f16 {2}embedded {2}\(built on first use\)$/m);
+  assert.match(listed.stdout, /^toy-shapes {2}embedded {2}\(built on first use\)$/m);
   const verify = await run(["verify", "tiny-sd", "--cache-dir", cacheDir]);
   assert.equal(verify.code, 0);
   assert.match(verify.stdout, /tiny-sd: all 6 files ok\n$/);
@@ -137,12 +142,12 @@ Deno.test("models CLI converts the reference diffusers checkpoint to an ONNX mod
     cases: { name: string; tolerance: { max_abs: number } }[];
   }>("models/tiny-sd-reference/golden/index.json");
   const tolerance = index.cases.find((c) => c.name === "vae_decoder")!.tolerance.max_abs;
-  const session = await ort.InferenceSession.create(`${out}/vae_decoder/model.onnx`);
+  const session = await cpuSession(`${out}/vae_decoder/model.onnx`);
   try {
     const latents = await readGolden("vae_decoder.latent_sample.npy");
     const golden = await readGolden("vae_decoder.sample.npy");
     const output = await session.run({
-      latent_sample: new ort.Tensor("float32", latents.data as Float32Array, latents.shape),
+      latent_sample: tensor(latents.data as Float32Array, latents.shape),
     });
     const sample = output.sample!.data as Float32Array;
     assert.deepEqual(output.sample!.dims, golden.shape);

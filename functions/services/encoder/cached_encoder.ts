@@ -34,6 +34,11 @@ export interface CachedEncoderOptions {
   shared?: SharedBytesCache;
   /** Lifetime of shared entries in seconds. @default 86400 */
   sharedTtlSeconds?: number;
+  /**
+   * What identifies a model's encodings besides its id (text encoder hash, tokenizer settings),
+   * so a re-added model with another pad token never gets the old encodings. @default none
+   */
+  modelIdentity?(model: string): Promise<string>;
 }
 
 /**
@@ -76,7 +81,8 @@ export function createCachedEncoder(
 
   return {
     async encode(model, input) {
-      const key = await cacheKey(model, input);
+      const identity = options.modelIdentity ? await options.modelIdentity(model) : "";
+      const key = await cacheKey(model, identity, input);
       const hit = memory.get(key);
       if (hit !== undefined) {
         memory.delete(key);
@@ -93,8 +99,8 @@ export function createCachedEncoder(
   };
 }
 
-async function cacheKey(model: string, input: EncodeInput): Promise<string> {
-  const text = JSON.stringify([model, input.prompt, input.negativePrompt]);
+async function cacheKey(model: string, identity: string, input: EncodeInput): Promise<string> {
+  const text = JSON.stringify([model, identity, input.prompt, input.negativePrompt]);
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return "enc:" + Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"))
     .join("");

@@ -10,7 +10,7 @@ import type { Backend, ModelSession } from "../../../shared/ort/mod.ts";
 // The prompt-encoding module alone: the edge never loads the denoising loop or the schedulers.
 import { encodePrompt } from "../../../shared/pipeline/encode_prompt.ts";
 import type { PromptTokenizer } from "../../../shared/pipeline/types.ts";
-import { createClipTokenizer } from "../../../shared/tokenizer/mod.ts";
+import { createManifestTokenizer } from "../../../shared/tokenizer/manifest_tokenizer.ts";
 import type { Encoder } from "./encoder.ts";
 
 /** The part of the registry's `LocalModel` the encoder needs. */
@@ -35,7 +35,31 @@ interface LoadedEncoder {
 
 /** The encoder, with `dispose()` releasing every loaded session. */
 export interface PipelineEncoder extends Encoder {
+  /**
+   * What, besides the model id and the prompts, decides a model's encodings: its text encoder's
+   * sha256 and its tokenizer settings (length, pad/bos/eos ids). Part of the cache key.
+   */
+  identity(model: string): Promise<string>;
   dispose(): Promise<void>;
+}
+
+/**
+ * The encoding identity of a manifest (see {@linkcode PipelineEncoder.identity}).
+ *
+ * @example Usage
+ * ```ts ignore
+ * encodingIdentity(manifest); // "3f2a…:77:0:49406:49407"
+ * ```
+ */
+export function encodingIdentity(manifest: ModelManifest): string {
+  const { maxLength, padTokenId, bosTokenId, eosTokenId } = manifest.tokenizer;
+  return [
+    manifest.components.text_encoder.model.sha256,
+    maxLength,
+    padTokenId ?? "eos",
+    bosTokenId ?? "bos",
+    eosTokenId ?? "eos",
+  ].join(":");
 }
 
 /**
@@ -57,20 +81,28 @@ export function createPipelineEncoder(options: PipelineEncoderOptions): Pipeline
       ? options.backend()
       : Promise.resolve(options.backend);
   const loaded = new Map<string, Promise<LoadedEncoder>>();
+  const sources = new Map<string, Promise<EncoderModelSource>>();
+  const source = (id: string) => {
+    let pending = sources.get(id);
+    if (pending === undefined) {
+      pending = options.load(id).catch((error) => {
+        sources.delete(id);
+        throw error;
+      });
+      sources.set(id, pending);
+    }
+    return pending;
+  };
 
   async function load(id: string): Promise<LoadedEncoder> {
-    const model = await options.load(id);
+    const model = await source(id);
     const { manifest } = model;
     const [vocab, merges, graph] = await Promise.all([
       model.readFile(manifest.tokenizer.vocab.path),
       model.readFile(manifest.tokenizer.merges.path),
       model.readFile(manifest.components.text_encoder.model.path),
     ]);
-    const text = new TextDecoder();
-    const tokenizer = createClipTokenizer({
-      vocab: JSON.parse(text.decode(vocab)),
-      merges: text.decode(merges),
-    });
+    const tokenizer = createManifestTokenizer(manifest.tokenizer, { vocab, merges });
     const external = manifest.components.text_encoder.externalData;
     const textEncoder = await (await getBackend()).createSession(
       graph,
@@ -85,6 +117,9 @@ export function createPipelineEncoder(options: PipelineEncoderOptions): Pipeline
   }
 
   return {
+    async identity(model) {
+      return encodingIdentity((await source(model)).manifest);
+    },
     async encode(model, input) {
       let pending = loaded.get(model);
       if (pending === undefined) {

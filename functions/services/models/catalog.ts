@@ -30,7 +30,7 @@ export interface ModelCatalog {
 }
 
 /**
- * Every file a manifest references (graphs, external data, tokenizer files).
+ * Every file a manifest references (graphs of every variant, external data, tokenizer files).
  *
  * @example Usage
  * ```ts
@@ -39,7 +39,8 @@ export interface ModelCatalog {
  */
 export function manifestFiles(manifest: ModelManifest): ModelFile[] {
   const files: ModelFile[] = [];
-  for (const component of Object.values(manifest.components)) {
+  const variants = Object.values(manifest.variants ?? {}).flatMap((v) => Object.values(v ?? {}));
+  for (const component of [...Object.values(manifest.components), ...variants]) {
     if (component === undefined) continue;
     files.push(component.model);
     if (component.externalData !== undefined) files.push(component.externalData);

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { checkWebGpu, estimateMemory } from "../../../client/sdk/capabilities.ts";
+import {
+  checkWebGpu,
+  estimateMemory,
+  hasShaderF16,
+  pickVariant,
+} from "../../../client/sdk/capabilities.ts";
 import type { GpuAdapterLike, GpuLike } from "../../../client/sdk/types.ts";
 import type { ModelManifest } from "../../../shared/manifest.ts";
 
@@ -86,4 +91,47 @@ Deno.test("checkWebGpu() declines models larger than half the device memory", as
   assert.match(!big.ok ? big.reason : "", /too little memory \(2048 MiB usable/);
   const fits = await checkWebGpu(manifest(1500 * MiB), size, { gpu: gpu({}), deviceMemoryGb: 4 });
   assert.equal(fits.ok, true);
+});
+
+Deno.test("pickVariant() takes the fp16 networks with shader-f16 and the fp32 ones without", async () => {
+  const component = (path: string, weightDType: "float32" | "float16") => ({
+    model: { path, bytes: 1, sha256: path },
+    inputs: [],
+    outputs: [],
+    weightDType,
+  });
+  const both = {
+    ...manifest(MiB),
+    variant: "fp32",
+    components: {
+      text_encoder: component("text_encoder/model.onnx", "float32"),
+      unet: component("unet/model.onnx", "float32"),
+      vae_decoder: component("vae_decoder/model.onnx", "float32"),
+    },
+    variants: {
+      fp16: {
+        unet: component("unet_fp16/model.onnx", "float16"),
+        vae_decoder: component("vae_decoder/model_fp16.onnx", "float16"),
+      },
+    },
+  } as unknown as ModelManifest;
+  const half = pickVariant(both, { shaderF16: true });
+  assert.equal(half.variant, "fp16");
+  assert.equal(half.components.unet.model.path, "unet_fp16/model.onnx");
+  assert.equal(half.components.vae_decoder.model.path, "vae_decoder/model_fp16.onnx");
+  assert.equal(half.components.text_encoder.model.path, "text_encoder/model.onnx");
+  assert.equal(pickVariant(both, { shaderF16: false }), both);
+  // A float16-first manifest falls back to its fp32 networks on a GPU without shader-f16.
+  const halfFirst = { ...half, variants: { fp32: both.components } } as ModelManifest;
+  assert.equal(
+    pickVariant(halfFirst, { shaderF16: false }).components.unet.model.path,
+    "unet/model.onnx",
+  );
+  assert.equal(pickVariant(halfFirst, { shaderF16: true }), halfFirst);
+  const single = manifest(MiB);
+  assert.equal(pickVariant(single, { shaderF16: true }), single, "no variants: as it is");
+  assert.equal(await hasShaderF16(gpu({}, ["shader-f16"])), true);
+  assert.equal(await hasShaderF16(gpu({})), false);
+  assert.equal(await hasShaderF16(gpu(null, ["shader-f16"])), false);
+  assert.equal(await hasShaderF16(null), false);
 });

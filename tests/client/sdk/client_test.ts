@@ -158,7 +158,13 @@ Deno.test("aborting generate() rejects with the signal's reason and cancels the 
       cancel = api.requests.find((r) => r.startsWith("DELETE /v1/jobs/"));
     }
     assert.ok(cancel !== undefined, "the client sent DELETE /v1/jobs/:id");
-    const job = await api.queue.get(cancel.slice("DELETE /v1/jobs/".length));
+    // The request is logged when it arrives; the queue settles the cancel a moment later.
+    const id = cancel.slice("DELETE /v1/jobs/".length);
+    let job = await api.queue.get(id);
+    for (let i = 0; i < 500 && job?.status !== "cancelled"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      job = await api.queue.get(id);
+    }
     assert.equal(job?.status, "cancelled");
   } finally {
     await api.close();

@@ -44,9 +44,9 @@ Deno.test("parseGenerateArgs() reads the documented example command line", () =>
   assert.ok(Object.isFrozen(args) && Object.isFrozen(args.params));
 });
 
-Deno.test("parseGenerateArgs() defaults to tiny-sd on CUDA then CPU, written to output.png", () => {
+Deno.test("parseGenerateArgs() defaults to toy-shapes on CUDA then CPU, written to output.png", () => {
   const args = parseGenerateArgs(["a cat", "--size", "128x64", "--seed", "18446744073709551615"]);
-  assert.equal(args.params.model, "tiny-sd");
+  assert.equal(args.params.model, "toy-shapes");
   assert.deepEqual(args.devices, ["cuda", "cpu"]);
   assert.equal(args.out, "output.png");
   assert.equal(args.params.width, 128);

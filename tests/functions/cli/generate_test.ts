@@ -1,22 +1,8 @@
 import assert from "node:assert/strict";
-import { type GenerateCliIo, main } from "../../../functions/cli/generate.ts";
+import { main } from "../../../functions/cli/generate.ts";
+import { captureIo } from "./_io.ts";
 import { readPngParameters } from "../../../shared/image/mod.ts";
-
-function captureIo(): GenerateCliIo & { out: string; err: string; files: Map<string, Uint8Array> } {
-  const io = {
-    out: "",
-    err: "",
-    files: new Map<string, Uint8Array>(),
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    stderrIsTerminal: false,
-    writeFile: (path: string, bytes: Uint8Array) => {
-      io.files.set(path, bytes);
-      return Promise.resolve();
-    },
-  };
-  return io;
-}
+import { pngPicture, QUICK_PROMPTS, scorePicture } from "../../_adherence/mod.ts";
 
 Deno.test("generate --help prints the usage and exits 0", async () => {
   const io = captureIo();
@@ -50,7 +36,7 @@ Deno.test("deno task generate exits 2 on a bad flag without a stack trace", asyn
   }).output();
   const stderr = new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 2);
-  assert.equal(stderr, "error: --size must be a multiple of 8 in [64, 1024]: got '65x65'\n");
+  assert.equal(stderr, "error: --size must be a multiple of 4 in [64, 1024]: got '65x65'\n");
 });
 
 Deno.test("generate writes a seeded PNG whose parameters chunk records the request", async () => {
@@ -91,4 +77,42 @@ Deno.test("generate writes a seeded PNG whose parameters chunk records the reque
   assert.match(parameters, /CFG scale: 7\.5/);
   const again = await run();
   assert.deepEqual(again.files.get("cat.png"), png, "same seed, same PNG bytes");
+});
+
+Deno.test("deno task generate with no --model draws the prompt with toy-shapes, offline", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sd-generate-toy-" });
+  try {
+    for (const prompt of QUICK_PROMPTS) {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "task",
+          "generate",
+          prompt,
+          "--seed",
+          "0",
+          "--device",
+          "cpu",
+          "--out",
+          `${dir}/out.png`,
+        ],
+        cwd: new URL("../../../", import.meta.url).pathname,
+        env: { SD_MODELS_DIR: `${dir}/models`, HF_ENDPOINT: "http://127.0.0.1:9" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(output.stdout);
+      assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      assert.match(stdout, /^wrote \S+out\.png \(64x64, seed 0, PNDMScheduler, 25 steps, /);
+      const png = await Deno.readFile(`${dir}/out.png`);
+      assert.match(readPngParameters(png)!, /Model: toy-shapes/);
+      const score = scorePicture(prompt, pngPicture(png));
+      assert.deepEqual(
+        [score.background, score.colour, score.shape],
+        [true, true, true],
+        `${prompt}: ${JSON.stringify(score)}`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -41,7 +41,7 @@ Deno.test("deno task start serves the demo page and the API, with keys first and
       headers: { Authorization: `Bearer ${secret}` },
     });
     assert.equal(models.status, 200);
-    assert.deepEqual((await models.json()).data.map((m: { id: string }) => m.id), ["tiny-sd"]);
+    assert.deepEqual((await models.json()).data.map((m: { id: string }) => m.id), ["toy-shapes"]);
     await Deno.stat(`${dir}/dist/manifest.json`); // built on start, where SD_CLIENT_DIST says
     const page = await first.fetch("/");
     assert.equal(page.status, 200);
@@ -60,12 +60,12 @@ Deno.test("deno task start serves the demo page and the API, with keys first and
     await waitForOutput(second, "Demo page:");
     assert.doesNotMatch(second.output(), /[sp]k_[0-9A-Za-z]{48}/, "keys are never shown twice");
     const token = printed(second, /Demo page: \S+#key=(\S+)/);
-    const manifest = await second.fetch("/v1/models/tiny-sd", {
+    const manifest = await second.fetch("/v1/models/toy-shapes", {
       headers: { Authorization: `Bearer ${token}`, Origin: `http://localhost:${second.port}` },
     });
     assert.equal(manifest.status, 200, "the demo link's token works from the local page");
-    assert.equal((await manifest.json()).id, "tiny-sd");
-    const foreign = await second.fetch("/v1/models/tiny-sd", {
+    assert.equal((await manifest.json()).id, "toy-shapes");
+    const foreign = await second.fetch("/v1/models/toy-shapes", {
       headers: { Authorization: `Bearer ${token}`, Origin: "https://elsewhere.example" },
     });
     assert.equal(foreign.status, 403);

@@ -57,7 +57,7 @@ Deno.test("client routes serve client/dist files with validators, cache hashed n
     assert.equal(page.status, 404);
     const error = (await page.json()).error;
     assert.equal(error.code, "client_not_built");
-    assert.match(error.message, /deno task build/);
+    assert.match(error.message, /npx -y deno@2\.9\.6 task build/);
     const traversal = await fetch(`${server.url}/ort/..%2F..%2Fetc%2Fpasswd`);
     assert.equal(traversal.status, 404);
     await traversal.body?.cancel();

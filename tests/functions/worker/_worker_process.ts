@@ -20,7 +20,14 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 /** Starts `deno run -A functions/cli/worker.ts` against `redisUrl`. */
 export function startWorkerProcess(
   redisUrl: string,
-  options: { name: string; workers?: number; args?: string[]; env?: Record<string, string> },
+  options: {
+    name: string;
+    workers?: number;
+    args?: string[];
+    env?: Record<string, string>;
+    /** `--models`; null leaves the flag out (the worker's default). @default "tiny-sd" */
+    models?: string | null;
+  },
 ): WorkerProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -31,8 +38,7 @@ export function startWorkerProcess(
       options.name,
       "--workers",
       String(options.workers ?? 1),
-      "--models",
-      "tiny-sd",
+      ...(options.models === null ? [] : ["--models", options.models ?? "tiny-sd"]),
       "--device",
       "cpu",
       ...(options.args ?? []),

@@ -8,6 +8,7 @@ import { createRedisQueue, type Job, startRenderPool } from "../../../functions/
 import { startTestRedis } from "./_redis_server.ts";
 import { countLateSteps, MAX_LATE_STEPS } from "./_late_steps.ts";
 import { assertPng, tinyRequest } from "./_request.ts";
+import { pngPicture, QUICK_PROMPTS, scorePicture } from "../../_adherence/mod.ts";
 import { startWorkerProcess, type WorkerProcess } from "./_worker_process.ts";
 
 Deno.test("Redis queue: 20 jobs over two worker processes, one killed mid-job, each completes exactly once", async () => {
@@ -134,6 +135,40 @@ Deno.test("Redis queue: a cancel from another API instance stops the worker's re
   } finally {
     await pool.close();
     await workerQueue.close();
+    await api.close();
+    await redis.stop();
+  }
+});
+
+Deno.test("Redis queue: a worker started without --models renders toy-shapes pictures of the prompt", async () => {
+  const redis = await startTestRedis();
+  if (redis === null) return;
+  const worker = startWorkerProcess(redis.url, { name: "default", models: null });
+  const api = createRedisQueue({ url: redis.url, capacity: 8, pollMs: 200 });
+  try {
+    await worker.ready;
+    assert.match(worker.output(), /toy-shapes/);
+    for (const prompt of QUICK_PROMPTS) {
+      const request = tinyRequest({
+        model: "toy-shapes",
+        prompt,
+        negativePrompt: "",
+        steps: 25,
+        scheduler: "PNDMScheduler",
+        seed: "2",
+      });
+      const job = await api.wait((await api.submit(request)).id);
+      assert.equal(job.status, "succeeded", JSON.stringify(job.error));
+      assertPng(job.images?.[0], request);
+      const score = scorePicture(prompt, pngPicture(job.images![0]!));
+      assert.deepEqual(
+        [score.background, score.colour, score.shape],
+        [true, true, true],
+        `${prompt}: ${JSON.stringify(score)}`,
+      );
+    }
+  } finally {
+    await worker.stop("SIGTERM");
     await api.close();
     await redis.stop();
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import onnxProto from "onnx-proto";
-import * as ort from "onnxruntime-node";
+import { cpuSession, tensor } from "../../_ort.ts";
 import { convertDiffusers } from "../../../models/convert/mod.ts";
 import { verifyModel } from "../../../models/registry/mod.ts";
 import { initializerBytes } from "../registry/_onnx.ts";
@@ -209,7 +209,7 @@ Deno.test("convertDiffusers() fuses UNet and VAE attention for onnxruntime by de
       assert.equal(fused.softmax, 0, network);
       assert.deepEqual(fused.domains, ["", "com.microsoft"]);
       // onnxruntime accepts the contrib domain and has the op.
-      const session = await ort.InferenceSession.create(`${work}/fused/${network}/model.onnx`);
+      const session = await cpuSession(`${work}/fused/${network}/model.onnx`);
       await session.release();
       const standard = await attentionOps(`${work}/standard/${network}/model.onnx`);
       assert.equal(standard.fused, 0, network);

@@ -4,7 +4,8 @@
  * largest deviation from a golden output.
  */
 
-import * as ort from "onnxruntime-node";
+import type { HostTensor, HostTensorData, ModelSession } from "../../../shared/ort/mod.ts";
+import { cpuSession, tensor } from "../../_ort.ts";
 import { encodeModel, type GraphBuilder, type WeightSource } from "../../../models/onnx/mod.ts";
 import { openSafetensors } from "../../../models/weights/mod.ts";
 import { fixturePath, readFixtureJson } from "../../_fixtures.ts";
@@ -51,25 +52,25 @@ export async function referenceModel(component: Component, build: Build): Promis
 export async function referenceSession(
   component: Component,
   build: Build,
-): Promise<ort.InferenceSession> {
+): Promise<ModelSession> {
   const model = await referenceModel(component, build);
-  return ort.InferenceSession.create(model, { executionProviders: ["cpu"] });
+  return cpuSession(model);
 }
 
 /** Reads golden `.npy` files into onnxruntime tensors, keyed by input name. */
 export async function goldenFeeds(
   files: Record<string, string>,
-): Promise<Record<string, ort.Tensor>> {
-  const feeds: Record<string, ort.Tensor> = {};
+): Promise<Record<string, HostTensor>> {
+  const feeds: Record<string, HostTensor> = {};
   for (const [name, file] of Object.entries(files)) {
     const array = await readGolden(file);
-    feeds[name] = new ort.Tensor(array.dtype, array.data, array.shape);
+    feeds[name] = tensor(array.data as HostTensorData, array.shape);
   }
   return feeds;
 }
 
 /** Largest |actual − expected| (NaN if any element is NaN), after checking the shapes agree. */
-export function maxAbsDiff(actual: ort.Tensor | undefined, expected: NpyArray): number {
+export function maxAbsDiff(actual: HostTensor | undefined, expected: NpyArray): number {
   if (actual === undefined) throw new TypeError("Cannot compare a missing output");
   if (actual.dims.join(",") !== expected.shape.join(",")) {
     throw new RangeError(`Shape [${actual.dims}] differs from golden [${expected.shape}]`);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
+import { cpuSession, tensor } from "../../_ort.ts";
 import { buildClipTextEncoder } from "../../../models/networks/mod.ts";
 import { encodeModel } from "../../../models/onnx/mod.ts";
 import { openSafetensors, SHAPE_ONLY_WEIGHTS } from "../../../models/weights/mod.ts";
@@ -21,9 +21,9 @@ Deno.test("buildClipTextEncoder() matches the CLIP text tower on the golden prom
   const { model } = encodeModel(buildClipTextEncoder(config, weights));
   assert.deepEqual(weights.unused(), []);
   weights.close();
-  const session = await ort.InferenceSession.create(model);
+  const session = await cpuSession(model);
   const ids = await readGolden("text_encoder.input_ids.npy");
-  const out = await session.run({ input_ids: new ort.Tensor("int32", ids.data, ids.shape) });
+  const out = await session.run({ input_ids: tensor(ids.data, ids.shape) });
   const last = await readGolden("text_encoder.last_hidden_state.npy");
   const pooled = await readGolden("text_encoder.pooler_output.npy");
   assert.deepEqual(out.last_hidden_state!.dims, last.shape);
@@ -42,9 +42,9 @@ Deno.test("buildClipTextEncoder() with float16 weights stays within float16 erro
   const full = encodeModel(buildClipTextEncoder(config, weights));
   weights.close();
   assert.ok(half.model.byteLength < 0.55 * full.model.byteLength);
-  const session = await ort.InferenceSession.create(half.model);
+  const session = await cpuSession(half.model);
   const ids = await readGolden("text_encoder.input_ids.npy");
-  const out = await session.run({ input_ids: new ort.Tensor("int32", ids.data, ids.shape) });
+  const out = await session.run({ input_ids: tensor(ids.data, ids.shape) });
   const last = await readGolden("text_encoder.last_hidden_state.npy");
   const diff = maxAbs(out.last_hidden_state!.data as Float32Array, last.data as Float32Array);
   // float16 keeps 11 significant bits (relative error 4.9e-4) on weights of order 0.1–1.

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
+import type { ModelSession } from "../../../shared/ort/mod.ts";
+import { cpuSession, tensor } from "../../_ort.ts";
 import { buildUnet } from "../../../models/networks/mod.ts";
 import type { WeightSource } from "../../../models/onnx/mod.ts";
 import { readGolden } from "../../_npy.ts";
@@ -15,7 +16,7 @@ import {
 const TOLERANCE = 1e-4;
 
 /** Runs both golden cases through `session` and checks each output within {@linkcode TOLERANCE}. */
-async function assertGoldenCases(session: ort.InferenceSession): Promise<void> {
+async function assertGoldenCases(session: ModelSession): Promise<void> {
   for (const name of ["t999_500", "t1_250"]) {
     const feeds = await goldenFeeds({
       sample: `unet.${name}.sample.npy`,
@@ -30,8 +31,12 @@ async function assertGoldenCases(session: ort.InferenceSession): Promise<void> {
 
 Deno.test("buildUnet() matches diffusers UNet2DConditionModel on both golden cases", async () => {
   const session = await referenceSession("unet", buildUnet);
-  assert.deepEqual([...session.inputNames], ["sample", "timestep", "encoder_hidden_states"]);
-  assert.deepEqual([...session.outputNames], ["out_sample"]);
+  assert.deepEqual(session.inputs.map((s) => s.name), [
+    "sample",
+    "timestep",
+    "encoder_hidden_states",
+  ]);
+  assert.deepEqual(session.outputs.map((s) => s.name), ["out_sample"]);
   await assertGoldenCases(session);
   await session.release();
 });
@@ -82,7 +87,7 @@ Deno.test("buildUnet() takes latents whose sides are not a multiple of 2^upsampl
     const data = Float32Array.from({ length: batch * 4 * h * w }, (_, i) => Math.sin(i * 0.37));
     const { out_sample } = await session.run({
       ...feeds,
-      sample: new ort.Tensor("float32", data, [batch, 4, h, w]),
+      sample: tensor(data, [batch, 4, h, w]),
     });
     assert.deepEqual([...out_sample!.dims], [batch, 4, h, w]);
     assert.ok((out_sample!.data as Float32Array).every(Number.isFinite));

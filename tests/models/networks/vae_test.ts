@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { buildVaeDecoder, buildVaeEncoder } from "../../../models/networks/mod.ts";
 import type { WeightSource } from "../../../models/onnx/mod.ts";
-import { readGolden } from "../../_npy.ts";
+import * as ort from "onnxruntime-node";
+import { readFixtureNpy, readGolden } from "../../_npy.ts";
+import { maxAbs } from "../../shared/pipeline/_image_cases.ts";
 import {
   goldenFeeds,
   maxAbsDiff,
@@ -29,8 +31,8 @@ async function assertDecoderGolden(
 
 Deno.test("buildVaeDecoder() matches diffusers AutoencoderKL.decode", async () => {
   const session = await referenceSession("vae", buildVaeDecoder);
-  assert.deepEqual([...session.inputNames], ["latent_sample"]);
-  assert.deepEqual([...session.outputNames], ["sample"]);
+  assert.deepEqual(session.inputs.map((s) => s.name), ["latent_sample"]);
+  assert.deepEqual(session.outputs.map((s) => s.name), ["sample"]);
   const feeds = await goldenFeeds({ latent_sample: "vae_decoder.latent_sample.npy" });
   const { sample } = await session.run(feeds);
   const diff = maxAbsDiff(sample, await readGolden("vae_decoder.sample.npy"));
@@ -57,13 +59,31 @@ Deno.test("buildVaeDecoder({ reduceMeanGroupNorm }) matches the golden with no I
 
 Deno.test("buildVaeEncoder() matches the mean of diffusers AutoencoderKL.encode", async () => {
   const session = await referenceSession("vae", buildVaeEncoder);
-  assert.deepEqual([...session.inputNames], ["sample"]);
-  assert.deepEqual([...session.outputNames], ["latent_sample"]);
+  assert.deepEqual(session.inputs.map((s) => s.name), ["sample"]);
+  assert.deepEqual(session.outputs.map((s) => s.name), ["latent_sample", "latent_parameters"]);
   const { latent_sample } = await session.run(
     await goldenFeeds({ sample: "vae_encoder.sample.npy" }),
   );
   const diff = maxAbsDiff(latent_sample, await readGolden("vae_encoder.latent_sample.npy"));
   assert.ok(diff <= TOLERANCE, `max abs diff ${diff} exceeds ${TOLERANCE}`);
+  await session.release();
+});
+
+Deno.test("buildVaeEncoder()'s latent_parameters give diffusers' latent_dist mean and std", async () => {
+  const session = await referenceSession("vae", buildVaeEncoder);
+  const golden = (name: string) => readFixtureNpy(`img2img/golden/pndm_s060.${name}.npy`);
+  const image = await golden("init_image_tensor");
+  const { latent_parameters } = await session.run({
+    sample: new ort.Tensor("float32", image.data as Float32Array, image.shape),
+  });
+  const moments = latent_parameters!.data as Float32Array;
+  const half = moments.length / 2;
+  const std = moments.subarray(half).map((v) => Math.exp(0.5 * Math.min(20, Math.max(-30, v))));
+  const mean = await golden("vae_latent_mean");
+  const expectedStd = await golden("vae_latent_std");
+  const meanDiff = maxAbs(moments.subarray(0, half), mean.data as Float32Array);
+  const stdDiff = maxAbs(std, expectedStd.data as Float32Array);
+  assert.ok(meanDiff <= TOLERANCE && stdDiff <= TOLERANCE, `mean ${meanDiff}, std ${stdDiff}`);
   await session.release();
 });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
+import { cpuSession, tensor } from "../../_ort.ts";
 import { encodeModel, GraphBuilder } from "../../../models/onnx/mod.ts";
 
 const NO_WEIGHTS = { get: () => null };
@@ -39,9 +39,9 @@ Deno.test("GraphBuilder.opMulti() wires every output of Split", async () => {
   assert.notEqual(a!.name, b!.name);
   g.output(a!, "a", "float32", [1, 1]);
   g.output(g.op("Neg", [b!]), "b", "float32", [1, 3]);
-  const session = await ort.InferenceSession.create(encodeModel(g).model);
+  const session = await cpuSession(encodeModel(g).model);
   const out = await session.run({
-    x: new ort.Tensor("float32", Float32Array.of(1, 2, 3, 4), [1, 4]),
+    x: tensor(Float32Array.of(1, 2, 3, 4), [1, 4]),
   });
   assert.deepEqual([...(out.a!.data as Float32Array)], [1]);
   assert.deepEqual([...(out.b!.data as Float32Array)], [-2, -3, -4]);
@@ -58,9 +58,9 @@ Deno.test("GraphBuilder.op() passes optional inputs as empty names and typed att
   });
   g.output(up, "y", "float32", [1, 1, 2, 4]);
   assert.deepEqual(g.nodes[0]!.inputs.slice(0, 2), ["x", ""]);
-  const session = await ort.InferenceSession.create(encodeModel(g).model);
+  const session = await cpuSession(encodeModel(g).model);
   const out = await session.run({
-    x: new ort.Tensor("float32", Float32Array.of(5, 7), [1, 1, 1, 2]),
+    x: tensor(Float32Array.of(5, 7), [1, 1, 1, 2]),
   });
   assert.deepEqual([...(out.y!.data as Float32Array)], [5, 5, 7, 7, 5, 5, 7, 7]);
   await session.release();

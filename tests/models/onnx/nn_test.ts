@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
+import { cpuSession, tensor } from "../../_ort.ts";
 import {
   attention,
   encodeModel,
@@ -20,8 +20,8 @@ async function runUnary(
 ): Promise<number[]> {
   const g = new GraphBuilder({ name: "unary", weights });
   g.output(build(g, g.input("x", "float32", [1, 6])), "y", "float32", [1, 6]);
-  const session = await ort.InferenceSession.create(encodeModel(g).model);
-  const out = await session.run({ x: new ort.Tensor("float32", Float32Array.from(X), [1, 6]) });
+  const session = await cpuSession(encodeModel(g).model);
+  const out = await session.run({ x: tensor(Float32Array.from(X), [1, 6]) });
   await session.release();
   return [...(out.y!.data as Float32Array)];
 }
@@ -104,10 +104,9 @@ Deno.test("attention() splits heads from channels, scales by head_dim^-0.5 and a
   // Default scale (no `scale`, no `channels`) is derived from the runtime head width.
   const y = attention(g, inputs[0]!, inputs[1]!, inputs[2]!, { heads: 2, mask: m });
   g.output(y, "y", "float32", [1, 3, 4]);
-  const session = await ort.InferenceSession.create(encodeModel(g).model);
-  const tensor = (rows: number[][]) =>
-    new ort.Tensor("float32", Float32Array.from(rows.flat()), [1, rows.length, 4]);
-  const out = await session.run({ q: tensor(q), k: tensor(k), v: tensor(v) });
+  const session = await cpuSession(encodeModel(g).model);
+  const rowsOf = (rows: number[][]) => tensor(Float32Array.from(rows.flat()), [1, rows.length, 4]);
+  const out = await session.run({ q: rowsOf(q), k: rowsOf(k), v: rowsOf(v) });
   await session.release();
   assertClose(
     [...(out.y!.data as Float32Array)],

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import onnxProto from "onnx-proto";
-import * as ort from "onnxruntime-node";
+import type { HostTensor } from "../../../shared/ort/mod.ts";
+import { cpuSession, tensor } from "../../_ort.ts";
 import {
   conv2d,
   encodeModel,
@@ -50,8 +51,8 @@ function expected(): number[] {
   return [norm[0]!, norm[1]!, norm[2]! * 3 + 0.5, norm[3]! * 3 + 0.5];
 }
 
-async function run(model: Uint8Array, input: ort.Tensor): Promise<number[]> {
-  const session = await ort.InferenceSession.create(model);
+async function run(model: Uint8Array, input: HostTensor): Promise<number[]> {
+  const session = await cpuSession(model);
   const out = await session.run({ x: input });
   await session.release();
   return [...(out.y!.data as Float32Array)];
@@ -68,7 +69,7 @@ Deno.test("encodeModel() writes a graph onnxruntime runs with the expected numbe
   const g = convNormGraph();
   assert.equal(g.paramCount(), 10);
   const { model } = encodeModel(g);
-  const x = new ort.Tensor("float32", new Float32Array([1, 2, 3, 4]), [1, 2, 1, 2]);
+  const x = tensor(new Float32Array([1, 2, 3, 4]), [1, 2, 1, 2]);
   assertClose(await run(model, x), expected(), 1e-5);
 });
 
@@ -85,9 +86,9 @@ Deno.test("writeModel() with external data writes model.onnx + model.onnx_data t
     assert.equal(written.dataPath, `${dir}/model.onnx_data`);
     assert.equal((await Deno.stat(`${dir}/model.onnx_data`)).size, 4096 * 4);
     assert.ok((await Deno.stat(`${dir}/model.onnx`)).size < 1024);
-    const session = await ort.InferenceSession.create(`${dir}/model.onnx`);
+    const session = await cpuSession(`${dir}/model.onnx`);
     const out = await session.run({
-      x: new ort.Tensor("float32", new Float32Array(4096).fill(1), [1, 4096]),
+      x: tensor(new Float32Array(4096).fill(1), [1, 4096]),
     });
     assert.ok((out.y!.data as Float32Array).every((v) => v === 1.5));
     await session.release();
@@ -163,9 +164,9 @@ Deno.test("writeModel() streams several tensors to aligned external-data offsets
       const stored = new Float32Array(data.slice(offset, offset + 64 * 64 * 4).buffer);
       assert.deepEqual(stored, weights.get(tensor.name, [64, 64]));
     }
-    const session = await ort.InferenceSession.create(written.modelPath);
+    const session = await cpuSession(written.modelPath);
     const out = await session.run({
-      x: new ort.Tensor("float32", new Float32Array(64).fill(1), [1, 64]),
+      x: tensor(new Float32Array(64).fill(1), [1, 64]),
     });
     assertClose([...(out.y!.data as Float32Array)], threeLayerExpected(weights), 1e-4);
     await session.release();
@@ -185,10 +186,10 @@ Deno.test("float16 weights are stored as FLOAT16, halve the data and stay close"
       .filter((t: { name: string }) => t.name.startsWith("layers."))
       .map((t: { dataType: number }) => t.dataType);
     assert.deepEqual(new Set(types), new Set([onnx.TensorProto.DataType.FLOAT16]));
-    const session = await ort.InferenceSession.create(written.modelPath);
-    assert.deepEqual(session.inputMetadata.map((m) => ("type" in m ? m.type : "?")), ["float32"]);
+    const session = await cpuSession(written.modelPath);
+    assert.deepEqual(session.inputs.map((spec) => spec.dtype), ["float32"]);
     const out = await session.run({
-      x: new ort.Tensor("float32", new Float32Array(64).fill(1), [1, 64]),
+      x: tensor(new Float32Array(64).fill(1), [1, 64]),
     });
     const actual = [...(out.y!.data as Float32Array)];
     const wanted = threeLayerExpected(weights);
@@ -201,31 +202,13 @@ Deno.test("float16 weights are stored as FLOAT16, halve the data and stay close"
   }
 });
 
-/**
- * A float16 tensor for onnxruntime-node. Deno has `Float16Array`, so onnxruntime-common stores
- * float16 data in one, but Deno's N-API cannot expose a Float16Array's buffer to the native
- * binding; handing it the same bits as a Uint16Array works.
- */
-function float16Tensor(values: number[], dims: number[]): ort.Tensor {
-  const bits = Uint16Array.from(values, (v) => {
-    const f = new Float32Array([v]);
-    const u = new Uint32Array(f.buffer)[0]!; // exact for the small integers used here
-    return ((u >>> 16) & 0x8000) | ((((u >>> 23) & 0xff) - 112) << 10) | ((u >>> 13) & 0x3ff);
-  });
-  const tensor = new ort.Tensor("float16", bits, dims);
-  Object.assign(tensor, { cpuData: bits });
-  return tensor;
-}
-
 Deno.test("float16 I/O declares float16 inputs and outputs and runs", async () => {
   const { model } = encodeModel(convNormGraph({ ioDType: "float16" }));
-  const session = await ort.InferenceSession.create(model);
-  const types = [...session.inputMetadata, ...session.outputMetadata].map((m) =>
-    "type" in m ? m.type : "?"
-  );
+  const session = await cpuSession(model);
+  const types = [...session.inputs, ...session.outputs].map((spec) => spec.dtype);
   assert.deepEqual(types, ["float16", "float16"]);
-  const out = await session.run({ x: float16Tensor([1, 2, 3, 4], [1, 2, 1, 2]) });
-  assert.equal(out.y!.type, "float16");
+  // The session feeds the values as float16 and reads the float16 output back as float32.
+  const out = await session.run({ x: tensor(Float32Array.of(1, 2, 3, 4), [1, 2, 1, 2]) });
   assertClose(Array.from(out.y!.data as ArrayLike<number>, Number), expected(), 4e-3);
   await session.release();
 });

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { loadModel } from "../../../models/registry/mod.ts";
-import { createBackend } from "../../../shared/ort/mod.ts";
-import { nodeRuntime } from "../../../shared/ort/node.ts";
-import { generate, loadPipeline } from "../../../shared/pipeline/mod.ts";
+import { generate } from "../../../shared/pipeline/mod.ts";
+import { withCpuPipeline } from "../../_cpu_pipeline.ts";
 
 const cacheDir = await Deno.makeTempDir({ prefix: "tiny-sd-pipeline-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(cacheDir, { recursive: true }));
@@ -31,30 +30,19 @@ function imageStats(rgba: Uint8ClampedArray) {
 
 Deno.test("tiny-sd through the shared pipeline draws a colourful, seed-reproducible 64×64 image", async () => {
   const model = await loadModel("tiny-sd", { cacheDir });
-  const backend = await createBackend({ devices: ["cpu"], runtimes: [nodeRuntime()] });
-  try {
-    const pipeline = await loadPipeline(model.manifest, {
-      backend,
-      readFile: (path) => model.readFile(path),
-    });
-    try {
-      const run = (prompt: string) => generate(pipeline, { prompt, seed: 42, steps: 10 });
-      const first = await run("a red circle");
-      const image = first.images[0]!;
-      assert.equal(image.width, 64);
-      assert.equal(image.height, 64);
-      const stats = imageStats(image.rgba);
-      for (const std of stats.std) assert.ok(std > 20, `channel std ${std}`);
-      assert.ok(stats.colours > 200, `${stats.colours} distinct colours`);
-      assert.ok(stats.chroma > 30, `mean chroma ${stats.chroma}`);
-      const again = await run("a red circle");
-      assert.deepEqual(again.images[0]!.rgba, image.rgba);
-      const other = await run("a photo of a cat");
-      assert.notDeepEqual(other.images[0]!.rgba, image.rgba);
-    } finally {
-      await pipeline.dispose();
-    }
-  } finally {
-    await backend.dispose();
-  }
+  await withCpuPipeline(model, async (pipeline) => {
+    const run = (prompt: string) => generate(pipeline, { prompt, seed: 42, steps: 10 });
+    const first = await run("a red circle");
+    const image = first.images[0]!;
+    assert.equal(image.width, 64);
+    assert.equal(image.height, 64);
+    const stats = imageStats(image.rgba);
+    for (const std of stats.std) assert.ok(std > 20, `channel std ${std}`);
+    assert.ok(stats.colours > 200, `${stats.colours} distinct colours`);
+    assert.ok(stats.chroma > 30, `mean chroma ${stats.chroma}`);
+    const again = await run("a red circle");
+    assert.deepEqual(again.images[0]!.rgba, image.rgba);
+    const other = await run("a photo of a cat");
+    assert.notDeepEqual(other.images[0]!.rgba, image.rgba);
+  });
 });

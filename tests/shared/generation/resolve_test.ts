@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   checkGeneration,
   DEFAULT_LIMITS,
+  DEFAULT_STRENGTH,
   GenerationError,
   parseSeed,
   PIPELINE_LIMITS,
@@ -9,6 +10,7 @@ import {
   resolveGeneration,
 } from "../../../shared/generation/mod.ts";
 import type { ModelManifest } from "../../../shared/manifest.ts";
+import type { PixelImage } from "../../../shared/image/mod.ts";
 
 const manifest = {
   id: "tiny-sd",
@@ -104,4 +106,49 @@ Deno.test("resolveGeneration() caps the manifest's defaults at the limits", () =
   const resolved = resolveGeneration({ prompt: "a", seed: 1 }, big, limits);
   assert.equal(resolved.steps, 50);
   assert.equal(resolved.width, 512);
+});
+
+const image = (width: number, height: number): PixelImage => ({
+  data: new Uint8Array(width * height * 3),
+  width,
+  height,
+  channels: 3,
+});
+
+function refuses(init: Parameters<typeof resolveGeneration>[0], field: string, pattern: RegExp) {
+  assert.throws(() => resolveGeneration(init, manifest, DEFAULT_LIMITS), (error: unknown) => {
+    assert.ok(error instanceof GenerationError, String(error));
+    assert.equal(error.field, field);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("resolveGeneration() sizes image to image from the init image and defaults strength like diffusers", () => {
+  const params = resolveGeneration(
+    { prompt: "a cat", initImage: image(96, 72) },
+    manifest,
+    DEFAULT_LIMITS,
+  );
+  assert.deepEqual([params.width, params.height, params.strength], [96, 72, DEFAULT_STRENGTH]);
+  const inpaint = resolveGeneration(
+    { prompt: "a cat", initImage: image(64, 64), mask: image(64, 64) },
+    manifest,
+    DEFAULT_LIMITS,
+  );
+  assert.equal(inpaint.strength, 1);
+});
+
+Deno.test("resolveGeneration() names the image field at fault", () => {
+  refuses({ prompt: "x", initImage: image(64, 64), strength: 0 }, "strength", /\(0, 1\]/);
+  refuses({ prompt: "x", initImage: image(64, 64), strength: 1.5 }, "strength", /\(0, 1\]/);
+  refuses({ prompt: "x", mask: image(64, 64) }, "mask", /needs an init image/);
+  refuses({ prompt: "x", strength: 0.5 }, "strength", /needs an init image/);
+  refuses({ prompt: "x", initImage: image(64, 64), mask: image(32, 32) }, "mask", /64x64/);
+  refuses({ prompt: "x", initImage: image(64, 64), width: 128, height: 64 }, "initImage", /128x64/);
+  refuses(
+    { prompt: "x", initImage: image(64, 64), mask: image(64, 64), maskBlur: 100 },
+    "maskBlur",
+    /\[0, 64\]/,
+  );
 });

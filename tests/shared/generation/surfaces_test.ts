@@ -172,6 +172,8 @@ Deno.test({
           "pndm",
           "--size",
           "64",
+          "--model",
+          "tiny-sd",
           "--device",
           "cpu",
           "--out",
