@@ -103,10 +103,10 @@ Options:
   -h, --help            show this help
 
 Examples:
-  npx -y deno@2.9.6 task generate "a photo of a cat" --seed 42 --steps 25 --scheduler euler_a \\
-    --out cat.png
-  npx -y deno@2.9.6 task generate "a watercolor" --init-image cat.png --strength 0.6 \\
-    --out watercolor.png`;
+  npx -y deno@2.9.6 task generate "a red circle on a blue background" --seed 42 --steps 25 \\
+    --out shapes.png
+  npx -y deno@2.9.6 task generate "a white ring on a purple background" --init-image shapes.png \\
+    --strength 0.6 --out ring.png`;
 }
 
 function integer(flag: string, text: string): number {
@@ -209,7 +209,7 @@ export function parseGenerateArgs(args: readonly string[]): GenerateCliArgs {
   if (!help && positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
-        ? 'a prompt is required: npx -y deno@2.9.6 task generate "a photo of a cat" (see --help)'
+        ? 'a prompt is required: npx -y deno@2.9.6 task generate "a red circle on a blue background" (see --help)'
         : `expected one prompt, got ${positionals.length} arguments: quote the prompt`,
     );
   }

@@ -47,7 +47,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 /** Usage text. */
 export const USAGE = `deno task bench [options]
 
-  --quick              the CI subset: tiny model only, few repeats (under 2 minutes)
+  --quick              the CI subset: toy-size models only, few repeats (under 2 minutes)
   --out <path>         where to write the results JSON (default: bench/results.json;
                        bench/results-webgpu.json with --device webgpu)
   --device cpu|cuda    onnxruntime-node device for server-side figures (default: cpu)

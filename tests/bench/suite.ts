@@ -6,7 +6,7 @@
  * default toy-shapes model's prompt adherence (32 prompts × 2 seeds, scored from the pixels), the
  * edge's `/v1/encode` over HTTP, render worker throughput, peak memory, float16 variants and
  * profiles of the UNet step. Writes `bench/results.json` (see `bench/README.md`) and prints a
- * markdown table. `--quick` is the CI subset (tiny model only, under two minutes).
+ * markdown table. `--quick` is the CI subset (toy-size models only, under two minutes).
  *
  * ```
  * deno task bench                 # full suite, ~15 minutes on 2 cores

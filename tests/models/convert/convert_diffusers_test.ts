@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import onnxProto from "onnx-proto";
-import { cpuSession, tensor } from "../../_ort.ts";
+import { cpuSession } from "../../_ort.ts";
 import { convertDiffusers } from "../../../models/convert/mod.ts";
 import { verifyModel } from "../../../models/registry/mod.ts";
 import { initializerBytes } from "../registry/_onnx.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ModelSession } from "../../../shared/ort/mod.ts";
-import { cpuSession, tensor } from "../../_ort.ts";
+import { tensor } from "../../_ort.ts";
 import { buildUnet } from "../../../models/networks/mod.ts";
 import type { WeightSource } from "../../../models/onnx/mod.ts";
 import { readGolden } from "../../_npy.ts";
