@@ -159,7 +159,7 @@ Deno.test("loadModel() rejects unknown ids with a ModelNotFoundError naming the 
       loadModel("nope", { cacheDir }),
       (error: unknown) =>
         error instanceof ModelNotFoundError && error.id === "nope" &&
-        /not an embedded model \(tiny-sd, tiny-sd-f16\), a pulled hub repository/.test(
+        /not an embedded model \(toy-shapes, tiny-sd, tiny-sd-f16\), a pulled hub repository/.test(
           error.message,
         ),
     );
