@@ -23,24 +23,38 @@ import { isStartupError } from "../runtime/startup_errors.ts";
 import { createRedisQueue, type RedisQueueOptions } from "../worker/redis_queue.ts";
 import { describeRendering, type RenderDevice, startRenderPool } from "../worker/pool.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    models: { type: "string" },
-    workers: { type: "string" },
-    threads: { type: "string" },
-    "cache-dir": { type: "string" },
-    device: { type: "string" },
-    consumer: { type: "string" },
-    "claim-idle-ms": { type: "string" },
-    "block-ms": { type: "string" },
-    prefix: { type: "string" },
-  },
-});
-
 function fail(message: string): never {
   console.error(`render worker: ${message}`);
   Deno.exit(2);
+}
+
+function parseFlags() {
+  return parseArgs({
+    args: Deno.args,
+    options: {
+      models: { type: "string" },
+      workers: { type: "string" },
+      threads: { type: "string" },
+      "cache-dir": { type: "string" },
+      device: { type: "string" },
+      consumer: { type: "string" },
+      "claim-idle-ms": { type: "string" },
+      "block-ms": { type: "string" },
+      prefix: { type: "string" },
+    },
+  });
+}
+
+let values: ReturnType<typeof parseFlags>["values"];
+try {
+  values = parseFlags().values;
+} catch (error) {
+  // node:util's parseArgs throws a TypeError for an unknown flag or a missing value.
+  fail(
+    `${
+      error instanceof Error ? error.message : String(error)
+    } (flags: --models, --workers, --threads, --cache-dir, --device, --consumer, --claim-idle-ms, --block-ms, --prefix)`,
+  );
 }
 
 function integer(name: string, text: string | undefined, fallback: number): number {

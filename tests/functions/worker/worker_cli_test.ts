@@ -16,7 +16,7 @@ async function runWorker(args: string[], env: Record<string, string>) {
   return { code, message: new TextDecoder().decode(stderr).trim() };
 }
 
-Deno.test("deno task worker explains a missing Redis URL, bad numbers and devices, exiting 2", async () => {
+Deno.test("deno task worker explains a missing Redis URL, bad numbers, devices and unknown flags, exiting 2", async () => {
   const redis = { SD_REDIS_URL: "redis://127.0.0.1:1" };
   const cases: [string[], Record<string, string>, string][] = [
     [
@@ -31,6 +31,12 @@ Deno.test("deno task worker explains a missing Redis URL, bad numbers and device
       { ...redis, SD_WORKER_THREADS: "-1" },
       "render worker: Cannot start as the configuration is invalid: " +
       "SD_WORKER_THREADS: must be an integer in [1, 1024]: current value is '-1'",
+    ],
+    [
+      ["--bogus"],
+      redis,
+      "render worker: Unknown option '--bogus' (flags: --models, --workers, --threads, " +
+      "--cache-dir, --device, --consumer, --claim-idle-ms, --block-ms, --prefix)",
     ],
     [
       ["--device", "tpu"],
