@@ -7,34 +7,15 @@
  * @module
  */
 
-import { conv2d, GraphBuilder, groupNorm, linear, silu } from "../onnx/mod.ts";
+import { conv2d, type GraphBuilder, groupNorm, linear, silu } from "../onnx/mod.ts";
 import type { Value, WeightSource } from "../onnx/mod.ts";
 import { downsample2d, resnetBlock2d, upsample2d } from "./_blocks.ts";
 import { transformer2d } from "./_transformer.ts";
 import { parseUnetConfig, type UnetBlockSpec, type UnetSpec } from "./_unet_config.ts";
+import { networkGraph, type NetworkGraphOptions } from "./_graph_options.ts";
 
 /** Options of {@linkcode buildUnet}. */
-export interface BuildUnetOptions {
-  /** Graph name. @default {"unet"} */
-  name?: string;
-  /** Storage type of the weights. @default {computeDType} */
-  weightDType?: "float32" | "float16";
-  /**
-   * Element type of the computation: `float16` stores the weights as float16 and uses them
-   * directly (see `GraphBuilderOptions.computeDType`); the timestep features stay
-   * float32. @default {"float32"}
-   */
-  computeDType?: "float32" | "float16";
-  /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
-  ioDType?: "float32" | "float16";
-  /**
-   * Attention as onnxruntime's fused `MultiHeadAttention` (onnxruntime only; see
-   * `GraphBuilderOptions.fusedAttention`). @default {false}
-   */
-  fusedAttention?: boolean;
-  /** GroupNorm as `ReduceMean`s (see `GraphBuilderOptions.reduceMeanGroupNorm`). @default {false} */
-  reduceMeanGroupNorm?: boolean;
-}
+export type BuildUnetOptions = NetworkGraphOptions;
 
 /**
  * Builds a `UNet2DConditionModel` graph. `config` is the diffusers `unet/config.json` object.
@@ -52,15 +33,7 @@ export function buildUnet(
   options: BuildUnetOptions = {},
 ): GraphBuilder {
   const spec = parseUnetConfig(config);
-  const g = new GraphBuilder({
-    name: options.name ?? "unet",
-    weights,
-    ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
-    ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
-    ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
-    ...(options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention }),
-    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
-  });
+  const g = networkGraph(weights, options, "unet");
   const contextDim = spec.mid?.crossAttentionDim ?? spec.down[0]!.crossAttentionDim;
   const sample = g.input("sample", "float32", ["batch", spec.inChannels, "height", "width"]);
   const timestep = g.input("timestep", "int64", ["batch"]);

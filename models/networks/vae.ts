@@ -9,35 +9,17 @@
  * @module
  */
 
-import { conv2d, GraphBuilder, groupNorm, silu } from "../onnx/mod.ts";
+import { conv2d, type GraphBuilder, groupNorm, silu } from "../onnx/mod.ts";
 import type { Value, WeightSource } from "../onnx/mod.ts";
 import { downsample2d, resnetBlock2d, spatialSelfAttention, upsample2d } from "./_blocks.ts";
 import { parseVaeConfig, type VaeSpec } from "./_vae_config.ts";
+import { networkGraph, type NetworkGraphOptions } from "./_graph_options.ts";
 
 /** GroupNorm eps of every VAE norm (diffusers passes 1e-6 to all of them). */
 const VAE_EPS = 1e-6;
 
 /** Options of {@linkcode buildVaeDecoder} and {@linkcode buildVaeEncoder}. */
-export interface BuildVaeOptions {
-  /** Graph name. @default {"vae_decoder"} or {"vae_encoder"} */
-  name?: string;
-  /** Storage type of the weights. @default {computeDType} */
-  weightDType?: "float32" | "float16";
-  /**
-   * Element type of the computation: `float16` stores the weights as float16 and uses them
-   * directly (see `GraphBuilderOptions.computeDType`). @default {"float32"}
-   */
-  computeDType?: "float32" | "float16";
-  /** Element type of the float inputs and outputs (cast inside the graph). @default {"float32"} */
-  ioDType?: "float32" | "float16";
-  /**
-   * Attention as onnxruntime's fused `MultiHeadAttention` (onnxruntime only; see
-   * `GraphBuilderOptions.fusedAttention`). @default {false}
-   */
-  fusedAttention?: boolean;
-  /** GroupNorm as `ReduceMean`s (see `GraphBuilderOptions.reduceMeanGroupNorm`). @default {false} */
-  reduceMeanGroupNorm?: boolean;
-}
+export type BuildVaeOptions = NetworkGraphOptions;
 
 /**
  * Builds the VAE decoder graph: `latent_sample` [batch, latent_channels, h, w] →
@@ -55,7 +37,7 @@ export function buildVaeDecoder(
   options: BuildVaeOptions = {},
 ): GraphBuilder {
   const spec = parseVaeConfig(config);
-  const g = newGraph(weights, options, "vae_decoder");
+  const g = networkGraph(weights, options, "vae_decoder");
   const latent = spec.latentChannels;
   const channels = spec.blockOutChannels;
   const top = channels[channels.length - 1]!;
@@ -110,7 +92,7 @@ export function buildVaeEncoder(
   options: BuildVaeOptions = {},
 ): GraphBuilder {
   const spec = parseVaeConfig(config);
-  const g = newGraph(weights, options, "vae_encoder");
+  const g = networkGraph(weights, options, "vae_encoder");
   const channels = spec.blockOutChannels;
   const input = g.input("sample", "float32", ["batch", spec.inChannels, "height", "width"]);
   let x = conv2d(g, input, "encoder.conv_in", {
@@ -150,18 +132,6 @@ export function buildVaeEncoder(
   // The whole distribution (mean ‖ log-variance), so image to image can sample it like diffusers.
   g.output(x, "latent_parameters", "float32", ["batch", moments, "latent_height", "latent_width"]);
   return g;
-}
-
-function newGraph(weights: WeightSource, options: BuildVaeOptions, name: string): GraphBuilder {
-  return new GraphBuilder({
-    name: options.name ?? name,
-    weights,
-    ...(options.weightDType === undefined ? {} : { weightDType: options.weightDType }),
-    ...(options.ioDType === undefined ? {} : { ioDType: options.ioDType }),
-    ...(options.computeDType === undefined ? {} : { computeDType: options.computeDType }),
-    ...(options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention }),
-    ...(options.reduceMeanGroupNorm ? { reduceMeanGroupNorm: true } : {}),
-  });
 }
 
 function resnet(
