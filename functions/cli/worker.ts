@@ -129,7 +129,8 @@ Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
 
 await pool.ready;
+// The device line first: "ready" is the last line, the one supervisors and tests wait for.
+console.log(describeRendering(await pool.rendering));
 console.log(
   `render worker ${queue.consumer} ready: ${workers} worker(s) for ${models.join(", ")}`,
 );
-console.log(describeRendering(await pool.rendering));

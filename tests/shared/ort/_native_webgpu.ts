@@ -3,6 +3,11 @@
  * own preparation points Dawn at SwiftShader (from Debian's `chromium` package, which `.ci/run`
  * installs); tests that need the provider are ignored, with the reason printed, where neither
  * exists (an error in CI).
+ *
+ * Importing this module points `VK_ICD_FILENAMES` at SwiftShader for the whole test process, and
+ * Deno's own `navigator.gpu` then finds SwiftShader too, which lacks `shader-f16`. `deno task test`
+ * therefore runs the files that import it in a process of their own: a new file that does must be
+ * added to both lists of that task in `deno.json`.
  */
 
 import { prepareNativeWebGpu } from "../../../functions/worker/vulkan.ts";
