@@ -22,6 +22,7 @@ import { ImageDecodeError } from "../../shared/image/decode_image.ts";
 import { prepareInitImages } from "../../shared/image/init_images.ts";
 import { createBackend, webRuntime } from "../../shared/ort/mod.ts";
 import { nodeRuntime } from "../../shared/ort/node.ts";
+import { samplerName } from "../../shared/schedulers/mod.ts";
 import { generate, loadPipeline, type PipelineEvent } from "../../shared/pipeline/mod.ts";
 import { parseLimits } from "../config.ts";
 import { FLAGS, type GenerateCliArgs, parseGenerateArgs, usage, UsageError } from "./_args.ts";
@@ -148,7 +149,9 @@ async function run(args: GenerateCliArgs, io: GenerateCliIo): Promise<void> {
         ? ""
         : `, ${p.mask === undefined ? "img2img" : "inpaint"} strength ${p.strength}`;
       io.stdout(
-        `wrote ${paths.join(", ")} (${p.width}x${p.height}, seed ${p.seed}, ${p.scheduler}, ` +
+        `wrote ${paths.join(", ")} (${p.width}x${p.height}, seed ${p.seed}, ${
+          samplerName(p.scheduler)
+        }, ` +
           `${p.steps} steps${mode}, ${seconds}s on ${backend.device})\n`,
       );
     } finally {

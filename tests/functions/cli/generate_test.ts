@@ -65,7 +65,7 @@ Deno.test("generate writes a seeded PNG whose parameters chunk records the reque
     return io;
   };
   const io = await run();
-  assert.match(io.out, /^wrote cat\.png \(64x64, seed 42, euler_a, 3 steps, [\d.]+s on cpu\)\n$/);
+  assert.match(io.out, /^wrote cat\.png \(64x64, seed 42, Euler a, 3 steps, [\d.]+s on cpu\)\n$/);
   assert.match(io.err, /step 3\/3/);
   const png = io.files.get("cat.png")!;
   const parameters = readPngParameters(png);
@@ -102,7 +102,7 @@ Deno.test("deno task generate with no --model draws the prompt with toy-shapes, 
       }).output();
       const stdout = new TextDecoder().decode(output.stdout);
       assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-      assert.match(stdout, /^wrote \S+out\.png \(64x64, seed 0, PNDMScheduler, 25 steps, /);
+      assert.match(stdout, /^wrote \S+out\.png \(64x64, seed 0, PLMS, 25 steps, /);
       const png = await Deno.readFile(`${dir}/out.png`);
       assert.match(readPngParameters(png)!, /Model: toy-shapes/);
       const score = scorePicture(prompt, pngPicture(png));

@@ -186,7 +186,7 @@ Deno.test({
         });
         assert.equal(code, 0, err);
         assert.equal(chunkOf(files.get("circle.png")!), CHUNK);
-        assert.match(out, new RegExp(`seed ${SEED}, pndm, 4 steps`));
+        assert.match(out, new RegExp(`seed ${SEED}, PLMS, 4 steps`));
         const steps = [...err.matchAll(/step (\d+\/\d+)/g)].map((m) => m[1]);
         assert.deepEqual([...new Set(steps)], STEPS, err);
         assert.match(err, /4 steps/);
