@@ -6,8 +6,10 @@
  *
  * Importing this module points `VK_ICD_FILENAMES` at SwiftShader for the whole test process, and
  * Deno's own `navigator.gpu` then finds SwiftShader too, which lacks `shader-f16`. `deno task test`
- * therefore runs the files that import it in a process of their own: a new file that does must be
- * added to both lists of that task in `deno.json`.
+ * therefore runs the files that import it in a process of their own, one after another (onnxruntime-
+ * node's native provider shares one Dawn device per process, and two test modules driving it from
+ * two threads at once failed Dawn's validation): a new file that imports it must be added to both
+ * lists of that task in `deno.json`.
  */
 
 import { prepareNativeWebGpu } from "../../../functions/worker/vulkan.ts";
