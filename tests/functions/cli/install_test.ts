@@ -27,7 +27,7 @@ Deno.test("pinnedPackages() lists each npm pin of deno.json once, scoped names i
       "@huggingface/hub": "npm:@huggingface/hub@2.17.5",
       "hono": "npm:hono@4.13.19",
       "hono/": "npm:/hono@4.13.19/",
-      "@std/assert": "jsr:@std/assert@1.0.0",
+      "remote": "https://example.com/mod.ts",
       "local": "./local.ts",
     },
   });
