@@ -99,4 +99,5 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): OrtRuntime {
 }
 
 const CUDA_HINT = "the CUDA provider did not load (its files come with " +
-  "`deno install --allow-scripts=npm:onnxruntime-node`, and it needs CUDA 12 and cuDNN 9)";
+  "`npx -y deno@2.9.6 install --allow-scripts=npm:onnxruntime-node` once npm:onnxruntime-node is " +
+  "off the allowScripts deny list in deno.json, and it needs CUDA 12 and cuDNN 9)";
