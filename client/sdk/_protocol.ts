@@ -40,6 +40,12 @@ export type WorkerProgress =
 
 /** Worker → page. */
 export type WorkerMessage =
+  /**
+   * The worker's message listener is in place: the page sends `init` only after this. A worker
+   * module still in a top-level `await` drops messages posted to it (Deno does), so a page that
+   * posted at once could wait forever.
+   */
+  | { type: "loaded" }
   | { type: "ready"; device: "webgpu" | "wasm" }
   | { type: "init-error"; message: string }
   | { type: "progress"; id: number; event: WorkerProgress }

@@ -118,6 +118,10 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
 
   await new Promise<void>((resolve, reject) => {
     const listener = (message: WorkerMessage) => {
+      if (message.type === "loaded") {
+        post({ type: "init", device: options.device, ortUrl: options.ortUrl });
+        return;
+      }
       if (message.type !== "ready" && message.type !== "init-error") return;
       listeners.delete(listener);
       if (message.type === "ready") resolve();
@@ -127,11 +131,6 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
       }
     };
     listeners.add(listener);
-    post({
-      type: "init",
-      device: options.device,
-      ortUrl: options.ortUrl,
-    });
   });
 
   const runOnce = (

@@ -149,3 +149,4 @@ scope.addEventListener("message", (event) => {
   else if (message.type === "run") void run(message);
   else if (message.type === "abort") runs.get(message.id)?.abort();
 });
+post({ type: "loaded" });
