@@ -26,6 +26,13 @@ export interface LocalRendererOptions {
   workerUrl: string;
   ortUrl: string;
   device: "webgpu" | "wasm";
+  /**
+   * How long the worker may take to load before the renderer gives up (`unavailable`, so the
+   * client falls back to the server): a worker script that never answers, such as a cached copy
+   * older than this SDK, must not leave `generate()` waiting forever.
+   * @default {120000}
+   */
+  loadTimeoutMs?: number;
 }
 
 /** Model bytes, fetched only when the worker does not hold the model yet. */
@@ -88,14 +95,25 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
   const worker = spawn(options.workerUrl);
   const listeners = new Set<(message: WorkerMessage) => void>();
   let dead: LocalRenderError | null = null;
+  const loadTimeoutMs = options.loadTimeoutMs ?? 120_000;
   let loadedKey: string | null = null;
   let nextId = 1;
   const die = (error: LocalRenderError) => {
     if (dead !== null) return;
     dead = error;
+    clearTimeout(loadTimer);
     worker.terminate();
     for (const listener of listeners) listener({ type: "init-error", message: error.message });
   };
+  // Until the worker says `loaded`; `die` clears it.
+  const loadTimer = setTimeout(() => {
+    die(
+      new LocalRenderError(
+        "unavailable",
+        `the render worker did not load within ${loadTimeoutMs / 1000} s`,
+      ),
+    );
+  }, loadTimeoutMs);
   worker.addEventListener("message", (event: MessageEvent<WorkerMessage>) => {
     const message = event.data;
     if (message.type === "device-lost") {
@@ -119,6 +137,7 @@ export async function createLocalRenderer(options: LocalRendererOptions): Promis
   await new Promise<void>((resolve, reject) => {
     const listener = (message: WorkerMessage) => {
       if (message.type === "loaded") {
+        clearTimeout(loadTimer);
         post({ type: "init", device: options.device, ortUrl: options.ortUrl });
         return;
       }
