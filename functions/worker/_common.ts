@@ -5,6 +5,7 @@
  * @module
  */
 
+import { stepsForStrength } from "../../shared/schedulers/strength.ts";
 import { isTerminal, type Job, type JobEvent, type JobRequest } from "./types.ts";
 
 /** Throws a `TypeError`/`RangeError` when `request` cannot be rendered. */
@@ -35,13 +36,18 @@ export function checkRequest(request: JobRequest): void {
   }
 }
 
+/** The steps `request`'s progress counts: all of them, or what its strength leaves. */
+export function progressTotal(request: JobRequest): number {
+  return stepsForStrength(request.steps, request.strength);
+}
+
 /** A fresh `queued` job for `request`. */
 export function newJob(id: string, request: JobRequest, now: number): Job {
   return {
     id,
     request: { ...request },
     status: "queued",
-    progress: { step: 0, total: request.steps },
+    progress: { step: 0, total: progressTotal(request) },
     createdAt: now,
     updatedAt: now,
   };

@@ -6,7 +6,14 @@
  * @module
  */
 
-import { checkRequest, newJob, retryAfterSeconds, updateAverage, waitForJob } from "./_common.ts";
+import {
+  checkRequest,
+  newJob,
+  progressTotal,
+  retryAfterSeconds,
+  updateAverage,
+  waitForJob,
+} from "./_common.ts";
 import { JobCancelledError, QueueFullError } from "./errors.ts";
 import {
   type ClaimedJob,
@@ -219,7 +226,7 @@ export class InProcessQueue implements JobQueue, JobSource {
     this.#running++;
     this.#update(
       entry,
-      { status: "running", progress: { step: 0, total: entry.job.request.steps } },
+      { status: "running", progress: { step: 0, total: progressTotal(entry.job.request) } },
       "running",
     );
     let settled = false;
@@ -251,7 +258,7 @@ export class InProcessQueue implements JobQueue, JobSource {
         }, "succeeded")),
       fail: (error) => Promise.resolve(settle({ error: { ...error } }, "failed")),
       release: () => {
-        const total = entry.job.request.steps;
+        const total = progressTotal(entry.job.request);
         if (settle({ progress: { step: 0, total } }, "queued")) {
           this.#pending.unshift(entry);
           this.#dispatch();

@@ -8,6 +8,7 @@
 
 import type { ModelManifest } from "../manifest.ts";
 import { schedulerNames } from "../schedulers/names.ts";
+import { stepsForStrength } from "../schedulers/strength.ts";
 import { GenerationError, type GenerationField } from "./error.ts";
 import type { GenerationLimits } from "./limits.ts";
 import { MIN_SIZE } from "./limits.ts";
@@ -144,6 +145,13 @@ export function checkGeneration<T extends GenerationInit>(
   if (has("batchSize")) integer("batchSize", checked.batchSize, 1, limits.maxImages);
   if (has("eta")) number("eta", checked.eta, 0, 1);
   checkImageFields(checked);
+  if (has("strength") && has("steps") && stepsForStrength(checked.steps!, checked.strength) < 1) {
+    throw new GenerationError(
+      "strength",
+      `must leave at least one of the ${checked.steps} steps (strength × steps ≥ 1)`,
+      checked.strength,
+    );
+  }
   const seed = checked.seed === undefined
     ? (options.randomSeed ?? randomSeed)()
     : parseSeed(checked.seed);

@@ -39,7 +39,12 @@ export { LCMScheduler } from "./lcm.ts";
 export { LMSDiscreteScheduler } from "./lms_discrete.ts";
 export { PNDMScheduler } from "./pndm.ts";
 export { UniPCMultistepScheduler } from "./unipc_multistep.ts";
-export { checkStrength, type StrengthSchedule, timestepsForStrength } from "./strength.ts";
+export {
+  checkStrength,
+  stepsForStrength,
+  type StrengthSchedule,
+  timestepsForStrength,
+} from "./strength.ts";
 export type {
   BetaSchedule,
   NoiseGenerator,

@@ -34,6 +34,21 @@ export function checkStrength(strength: number): number {
 }
 
 /**
+ * The inference steps a strength leaves of `steps`: ⌊steps · strength⌋ (diffusers' `init_timestep`),
+ * or `steps` without a strength. This is the count progress reports show for image to image.
+ *
+ * @example
+ * ```ts
+ * import { stepsForStrength } from "./strength.ts";
+ * console.log(stepsForStrength(25, 0.75), stepsForStrength(25)); // 18 25
+ * ```
+ */
+export function stepsForStrength(steps: number, strength?: number): number {
+  // Python's int() of a float64 product truncates; the product is positive here.
+  return strength === undefined ? steps : Math.min(Math.floor(steps * strength), steps);
+}
+
+/**
  * Truncates `scheduler`'s schedule (after `setTimesteps`) for `strength` and sets its begin
  * index, as diffusers' img2img and inpaint pipelines do.
  *
@@ -54,8 +69,7 @@ export function timestepsForStrength(scheduler: Scheduler, strength: number): St
       `Cannot apply 'strength' as ${scheduler.name}'s 'setTimesteps' has not been called`,
     );
   }
-  // Python's int() of a float64 product truncates; the product is positive here.
-  const initTimestep = Math.min(Math.floor(total * strength), total);
+  const initTimestep = stepsForStrength(total, strength);
   const tStart = Math.max(total - initTimestep, 0);
   const beginIndex = tStart * scheduler.order;
   const timesteps = scheduler.timesteps.slice(beginIndex);

@@ -136,3 +136,21 @@ Deno.test("createInProcessQueue() submit() rejects invalid requests with TypeErr
   await assert.rejects(() => queue.submit(tinyRequest({ model: "" })), TypeError);
   await queue.close();
 });
+
+Deno.test("createInProcessQueue() counts image to image progress in the steps its strength leaves", async () => {
+  const initImage = {
+    width: 64,
+    height: 64,
+    channels: 3 as const,
+    data: new Uint8Array(64 * 64 * 3),
+  };
+  const queue = createInProcessQueue();
+  // diffusers runs ⌊10 × 0.75⌋ = 7 of the 10 steps.
+  const job = await queue.submit(tinyRequest({ steps: 10, strength: 0.75, initImage }));
+  assert.deepEqual(job.progress, { step: 0, total: 7 });
+  const claimed = (await queue.claim({ signal: new AbortController().signal }))!;
+  assert.deepEqual(claimed.job.progress, { step: 0, total: 7 });
+  await claimed.release();
+  assert.deepEqual((await queue.get(job.id))?.progress, { step: 0, total: 7 });
+  await queue.close();
+});

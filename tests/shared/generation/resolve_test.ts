@@ -142,6 +142,11 @@ Deno.test("resolveGeneration() sizes image to image from the init image and defa
 Deno.test("resolveGeneration() names the image field at fault", () => {
   refuses({ prompt: "x", initImage: image(64, 64), strength: 0 }, "strength", /\(0, 1\]/);
   refuses({ prompt: "x", initImage: image(64, 64), strength: 1.5 }, "strength", /\(0, 1\]/);
+  refuses(
+    { prompt: "x", initImage: image(64, 64), strength: 0.1, steps: 4 },
+    "strength",
+    /must leave at least one of the 4 steps \(strength × steps ≥ 1\): current value is 0.1/,
+  );
   refuses({ prompt: "x", mask: image(64, 64) }, "mask", /needs an init image/);
   refuses({ prompt: "x", strength: 0.5 }, "strength", /needs an init image/);
   refuses({ prompt: "x", initImage: image(64, 64), mask: image(32, 32) }, "mask", /64x64/);
