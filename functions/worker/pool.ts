@@ -26,7 +26,18 @@ export interface RenderingReport {
   skipped: { device: string; reason: string }[];
   /** For `webgpu`: the Vulkan driver it runs on. */
   adapter?: string;
+  /** Why fewer Workers run than were asked for. */
+  limited?: string;
 }
+
+/**
+ * Why one process runs one Worker on native WebGPU: onnxruntime-node has one Dawn device per
+ * process, and two Workers driving it crash the process (seen: a segmentation fault with two
+ * Workers on SwiftShader).
+ */
+const WEBGPU_ONE_WORKER =
+  "one render Worker on webgpu, as onnxruntime-node's one WebGPU device per process cannot be " +
+  "shared between Workers (run more worker processes instead)";
 
 /** Options of {@linkcode startRenderPool}. */
 export interface RenderPoolOptions {
@@ -110,7 +121,8 @@ function devicePlan(device: RenderDevice): { devices: string[]; passed: Renderin
 export function describeRendering(report: RenderingReport): string {
   const adapter = report.device === "webgpu" && report.adapter ? ` (${report.adapter})` : "";
   const skipped = report.skipped.map((s) => `; skipped ${s.device}: ${s.reason}`).join("");
-  return `rendering on ${report.device}${adapter}${skipped}`;
+  const limited = report.limited ? `; ${report.limited}` : "";
+  return `rendering on ${report.device}${adapter}${skipped}${limited}`;
 }
 
 /**
@@ -158,11 +170,11 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
   const stats = { succeeded: 0, failed: 0, crashed: 0, replaced: 0 };
   const firstReady: Promise<void>[] = [];
   const rendering = Promise.withResolvers<RenderingReport>();
-  const spawn = () =>
+  const spawn = (devices: string[]) =>
     new RenderSlot({
       workerUrl: String(options.workerUrl ?? new URL("./render_worker.ts", import.meta.url)),
       loaderUrl: String(options.modelLoader ?? new URL("../../models/mod.ts", import.meta.url)),
-      devices: plan.devices,
+      devices,
       preload: [...models],
       cancelGraceMs: options.cancelGraceMs ?? 10_000,
       ...(threads === undefined ? {} : { threads }),
@@ -193,8 +205,8 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
     }
   }
 
-  async function runSlot(): Promise<void> {
-    let slot = spawn();
+  async function runSlot(devices: string[]): Promise<void> {
+    let slot = spawn(devices);
     const first = slot;
     firstReady.push(slot.ready);
     void slot.ready.then(() =>
@@ -202,6 +214,7 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
         ...plan.passed,
         device: first.device,
         skipped: [...first.skipped, ...plan.passed.skipped],
+        ...(first.device === "webgpu" && workers > 1 ? { limited: WEBGPU_ONE_WORKER } : {}),
       })
     );
     let deaths = 0;
@@ -212,7 +225,7 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
           await sleep(Math.min(30_000, 100 * 2 ** deaths++), { signal: closing.signal });
           if (closing.signal.aborted) break;
           stats.replaced++;
-          slot = spawn();
+          slot = spawn(devices);
         }
         await slot.ready;
         if (slot.dead) continue;
@@ -237,10 +250,18 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
     }
   }
 
-  const running = Array.from({ length: workers }, () => runSlot());
+  // The first Worker picks the device; the others open the same one, unless it is native
+  // WebGPU, which one Worker per process must have to itself.
+  const running = [runSlot(plan.devices)];
+  const ready = rendering.promise.then(async (report) => {
+    const more = report.limited || closing.signal.aborted ? 0 : workers - 1;
+    const devices = report.device === "unknown" ? plan.devices : [report.device];
+    for (let i = 0; i < more; i++) running.push(runSlot(devices));
+    await Promise.all(firstReady);
+  });
   return {
     stats,
-    ready: Promise.all(firstReady).then(() => {}),
+    ready,
     rendering: rendering.promise,
     async close() {
       closing.abort();
