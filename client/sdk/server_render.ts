@@ -30,6 +30,8 @@ interface JobView {
     n: number;
     scheduler: string;
     strength?: number;
+    mask_blur?: number;
+    invert_mask?: boolean;
   };
   images: string[];
   error: { message: string; code: string } | null;
@@ -68,7 +70,11 @@ async function body(request: GenerationInit): Promise<Record<string, unknown>> {
   if (request.model !== undefined) out.model = request.model;
   if (request.initImage !== undefined) {
     out.image = base64(await imagePng(request.initImage));
-    if (request.mask !== undefined) out.mask = base64(await maskPng(request.mask));
+    if (request.mask !== undefined) {
+      out.mask = base64(await maskPng(request.mask));
+      if (request.maskBlur !== undefined) out.mask_blur = request.maskBlur;
+      if (request.invertMask !== undefined) out.invert_mask = request.invertMask;
+    }
     if (request.strength !== undefined) out.strength = request.strength;
   }
   return out;
@@ -98,6 +104,8 @@ function parametersOf(job: JobView): GenerationParams {
     height,
     batchSize: r.n,
     ...(r.strength !== undefined ? { strength: r.strength } : {}),
+    ...(r.mask_blur !== undefined ? { maskBlur: r.mask_blur } : {}),
+    ...(r.invert_mask !== undefined ? { invertMask: r.invert_mask } : {}),
   };
 }
 

@@ -59,7 +59,7 @@ export interface GpuAdapterLike {
  * when absent, always returned). One image per call.
  */
 export type GenerateParams =
-  & Omit<GenerationInit, "batchSize" | "initImage" | "mask" | "maskBlur" | "invertMask">
+  & Omit<GenerationInit, "batchSize" | "initImage" | "mask">
   & {
     /**
      * Image to image: the init image (a `Blob`/`File`, an image URL, `ImageBitmap`, `ImageData`
@@ -67,7 +67,11 @@ export type GenerateParams =
      * multiple of 8) with `resizeMode`; `strength` (default 0.8) says how much changes.
      */
     image?: ImageInput;
-    /** Inpainting: white repaints, black keeps; the image's size. Needs `image`. */
+    /**
+     * Inpainting: white repaints, black keeps; the image's size. Needs `image`. `maskBlur`
+     * (Gaussian σ in pixels, default 0) softens it before it is binarised; `invertMask`
+     * repaints the black part instead.
+     */
     mask?: ImageInput;
   };
 

@@ -15,7 +15,13 @@ import { isTerminal, type Job, type JobEvent } from "../services/jobs.ts";
 import type { RouteDeps } from "./_deps.ts";
 import { authFor, rateLimitFor } from "./_guards.ts";
 import { imageUrls, parseSize, resolveGeneration } from "./_generation.ts";
-import { invalid, type JsonObject, optionalNumber, readJsonObject } from "./_validate.ts";
+import {
+  invalid,
+  type JsonObject,
+  optionalInteger,
+  optionalNumber,
+  readJsonObject,
+} from "./_validate.ts";
 import { base64Image, uploadedImages } from "./_uploads.ts";
 import type { GenerationInit } from "../../shared/generation/mod.ts";
 import { OPENAI_NAMES, parseOpenAiBody } from "./images.ts";
@@ -67,6 +73,8 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
           image: `${job.request.initImage.width}x${job.request.initImage.height}`,
           mask: job.request.mask !== undefined,
           strength: job.request.strength,
+          ...(job.request.maskBlur !== undefined ? { mask_blur: job.request.maskBlur } : {}),
+          ...(job.request.invertMask !== undefined ? { invert_mask: job.request.invertMask } : {}),
         }
         : {}),
     },
@@ -170,14 +178,24 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
 
 /**
  * Image to image and inpainting jobs: `image` and `mask` as base64 PNG/JPEG (the mask repaints
- * where fully transparent, as in `/v1/images/edits`), `strength` in (0, 1].
+ * where fully transparent, as in `/v1/images/edits`), `strength` in (0, 1], and with a mask
+ * `mask_blur` (σ in pixels, default 0) and `invert_mask` (repaint the opaque part instead).
  */
 function jobImages(body: JsonObject): Partial<GenerationInit> {
+  const hasMask = body.mask !== undefined && body.mask !== null;
   if (body.image === undefined || body.image === null) {
-    if (body.mask !== undefined && body.mask !== null) {
-      throw invalid("mask", "needs an 'image'", "…");
-    }
+    if (hasMask) throw invalid("mask", "needs an 'image'", "…");
     return {};
+  }
+  for (const field of ["mask_blur", "invert_mask"]) {
+    if (!hasMask && body[field] !== undefined && body[field] !== null) {
+      throw invalid(field, "needs a 'mask'", body[field]);
+    }
+  }
+  const maskBlur = optionalInteger(body, "mask_blur");
+  const invertMask = body.invert_mask ?? undefined;
+  if (invertMask !== undefined && typeof invertMask !== "boolean") {
+    throw invalid("invert_mask", "must be a boolean", invertMask);
   }
   const strength = optionalNumber(body, "strength");
   const size = parseSize(body.size, "size");
@@ -190,6 +208,8 @@ function jobImages(body: JsonObject): Partial<GenerationInit> {
       ...(size ?? {}),
     }),
     ...(strength !== undefined ? { strength } : {}),
+    ...(maskBlur !== undefined ? { maskBlur } : {}),
+    ...(invertMask !== undefined ? { invertMask } : {}),
   };
 }
 
