@@ -143,10 +143,7 @@ export function parseConfig(
       message: "is required with SD_REDIS_URL so that every instance verifies the same tokens",
     });
   }
-  const device = read("SD_DEVICE") ?? "auto";
-  if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) {
-    issues.push({ variable: "SD_DEVICE", message: "must be auto, cpu, cuda or webgpu" });
-  }
+  const device = readDevice(read, issues);
   const home = options.home ?? read("HOME") ?? ".";
   const keysPath = read("SD_KEYS_FILE") ?? `${read("XDG_CONFIG_HOME") ?? `${home}/.config`}` +
       "/sd-edge/keys.json";
@@ -257,6 +254,15 @@ export function parseLimits(env: Readonly<Record<string, string | undefined>>): 
   return secret;
 }
 
+/** `SD_DEVICE`, checked: `auto` when absent. */
+function readDevice(read: (name: string) => string | undefined, issues: ConfigIssue[]): string {
+  const device = read("SD_DEVICE") ?? "auto";
+  if (!["auto", "cpu", "cuda", "webgpu"].includes(device)) {
+    issues.push({ variable: "SD_DEVICE", message: "must be auto, cpu, cuda or webgpu" });
+  }
+  return device;
+}
+
 /** What a standalone render worker (`deno task worker`) reads from the environment. */
 export interface WorkerConfig {
   /** `SD_REDIS_URL` (or `REDIS_URL`): the queue the API instances share. */
@@ -296,7 +302,7 @@ export function parseWorkerConfig(env: Readonly<Record<string, string | undefine
       ? {}
       : { workerThreads: int("SD_WORKER_THREADS", 1, 1, 1024) }),
     ...(modelsDir === undefined ? {} : { modelsDir }),
-    device: read("SD_DEVICE") ?? "auto",
+    device: readDevice(read, issues),
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze(config);

@@ -105,10 +105,10 @@ Deno.test("parseWorkerConfig() reads the worker's variables once and lists inval
     device: "cuda",
   });
   assert.throws(
-    () => parseWorkerConfig({ SD_WORKERS: "0", SD_WORKER_THREADS: "x" }),
+    () => parseWorkerConfig({ SD_WORKERS: "0", SD_WORKER_THREADS: "x", SD_DEVICE: "gpu" }),
     (error: unknown) =>
       error instanceof ConfigError &&
-      error.issues.map((i) => i.variable).join() === "SD_WORKERS,SD_WORKER_THREADS",
+      error.issues.map((i) => i.variable).join() === "SD_WORKERS,SD_WORKER_THREADS,SD_DEVICE",
   );
 });
 
