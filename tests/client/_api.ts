@@ -5,6 +5,7 @@
  * memory (a secret key and a publishable key for the given origins) and every request path is
  * logged so tests can count downloads.
  */
+import { type Client, createClient } from "../../client/sdk/mod.ts";
 import { createApp } from "../../functions/app.ts";
 import { createPipelineEncoder } from "../../functions/services/encoder/pipeline_encoder.ts";
 import type { StaticFiles } from "../../functions/services/static_files.ts";
@@ -121,4 +122,19 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
       await encoder.dispose();
     },
   };
+}
+
+/**
+ * An SDK client of `api` that renders locally on onnxruntime-web wasm, in a Deno Web Worker
+ * (`_deno_render_worker.ts`), with no model cache.
+ */
+export function wasmClient(api: TestApi): Client {
+  return createClient({
+    baseUrl: api.url,
+    key: api.secretKey,
+    device: "wasm",
+    cache: false,
+    workerUrl: new URL("./_deno_render_worker.ts", import.meta.url).href,
+    ortUrl: new URL("../../node_modules/onnxruntime-web/dist/", import.meta.url).href,
+  });
 }

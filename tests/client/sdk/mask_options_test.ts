@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { decode, encode } from "fast-png";
-import { createClient, type GenerateParams } from "../../../client/sdk/mod.ts";
+import type { GenerateParams } from "../../../client/sdk/mod.ts";
 import { readPngParameters } from "../../../shared/image/mod.ts";
 import type { PixelImage } from "../../../shared/image/mod.ts";
-import { startApi } from "../_api.ts";
+import { startApi, wasmClient } from "../_api.ts";
 
 const SIZE = 64;
 
@@ -71,14 +71,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const api = await startApi();
-    const local = createClient({
-      baseUrl: api.url,
-      key: api.secretKey,
-      device: "wasm",
-      cache: false,
-      workerUrl: new URL("../_deno_render_worker.ts", import.meta.url).href,
-      ortUrl: new URL("../../../node_modules/onnxruntime-web/dist/", import.meta.url).href,
-    });
+    const local = wasmClient(api);
     try {
       const submit = async (extra: Record<string, unknown>) => {
         const response = await fetch(`${api.url}/v1/jobs`, {

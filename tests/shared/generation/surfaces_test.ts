@@ -10,7 +10,7 @@ import { main as generateCli } from "../../../functions/cli/generate.ts";
 import { createClient, type ProgressEvent } from "../../../client/sdk/mod.ts";
 import type { GenerationParams } from "../../../shared/generation/mod.ts";
 import { readPngParameters } from "../../../shared/image/mod.ts";
-import { startApi, type TestApi } from "../../client/_api.ts";
+import { startApi, type TestApi, wasmClient } from "../../client/_api.ts";
 
 const SEED = "18446744073709551615";
 
@@ -208,14 +208,7 @@ Deno.test({
       });
 
       await t.step("SDK, local rendering (Web Worker, onnxruntime-web wasm)", async () => {
-        const client = createClient({
-          baseUrl: api.url,
-          key: api.secretKey,
-          device: "wasm",
-          cache: false,
-          workerUrl: new URL("../../client/_deno_render_worker.ts", import.meta.url).href,
-          ortUrl: new URL("../../../node_modules/onnxruntime-web/dist/", import.meta.url).href,
-        });
+        const client = wasmClient(api);
         try {
           const events: ProgressEvent[] = [];
           const result = await client.generate(
