@@ -8,7 +8,7 @@
  * | `ort/sd-render-worker.<hash>.js` | the render Web Worker (pipeline + onnxruntime-web) |
  * | `ort/<hash>/ort-wasm-simd-threaded.asyncify.{mjs,wasm}` | onnxruntime-web's WebGPU/wasm runtime |
  * | `index.html` | the demo page, styles and script inlined |
- * | `manifest.json` | logical names → built files, with sizes |
+ * | `manifest.json` | logical names → built files, with sizes; the sources and their hash |
  *
  * Stable names (`embed.js`, `sdk.js`) are what pages reference; content-hashed names (the worker,
  * and onnxruntime's files in a folder named by the hash of their bytes, since onnxruntime looks
@@ -18,6 +18,7 @@
  */
 
 import * as esbuild from "esbuild";
+import { type ClientSources, clientSources, contentHash, ROOT } from "./_sources.ts";
 
 /** Options of {@linkcode buildClient}. */
 export interface BuildClientOptions {
@@ -42,29 +43,16 @@ export interface ClientManifest {
   version: 1;
   /** Logical name (`embed.js`, `sdk.js`, `worker.js`, `index.html`, `ort/<file>`) → file. */
   files: Record<string, BuiltFile>;
+  /** What it was built from; `deno task start` rebuilds when these changed. */
+  sources?: ClientSources;
 }
 
 const CLIENT = new URL(".", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
 /** onnxruntime-web files its WebGPU build (`onnxruntime-web/webgpu`, 1.30) loads at run time. */
 export const ORT_FILES = [
   "ort-wasm-simd-threaded.asyncify.wasm",
   "ort-wasm-simd-threaded.asyncify.mjs",
 ];
-
-/** The first 8 upper-case hex digits of the SHA-256 over `paths`' bytes, in order. */
-async function contentHash(paths: string[]): Promise<string> {
-  const parts = await Promise.all(paths.map((path) => Deno.readFile(path)));
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.byteLength;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(digest.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("")
-    .toUpperCase();
-}
 
 async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
   const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
@@ -117,7 +105,11 @@ function entryName(result: esbuild.BuildResult): string {
   return entry[0].slice(entry[0].lastIndexOf("/") + 1);
 }
 
-async function demoPage(minify: boolean, define: Record<string, string>): Promise<string> {
+async function demoPage(
+  minify: boolean,
+  define: Record<string, string>,
+  inputs: string[],
+): Promise<string> {
   const result = await esbuild.build({
     ...common(minify),
     define,
@@ -127,6 +119,8 @@ async function demoPage(minify: boolean, define: Record<string, string>): Promis
     format: "esm",
     write: false,
   });
+  inputs.push(...Object.keys(result.metafile!.inputs), "client/demo/styles.css");
+  inputs.push("client/demo/index.html");
   const script = result.outputFiles![0]!.text.replaceAll("</script", "<\\/script");
   const css = await Deno.readTextFile(`${CLIENT}demo/styles.css`);
   const styles = minify ? (await esbuild.transform(css, { loader: "css", minify })).code : css;
@@ -162,25 +156,27 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
       format: "esm",
       outdir: `${outDir}/ort`,
     });
+    const inputs = Object.keys(worker.metafile!.inputs);
     const workerFile = `ort/${entryName(worker)}`;
     const define = {
       __SD_WORKER_FILE__: JSON.stringify(workerFile),
       __SD_ORT_FOLDER__: JSON.stringify(ortFolder),
     };
-    await esbuild.build({
+    const sdk = await esbuild.build({
       ...common(minify),
       entryPoints: [`${CLIENT}sdk/mod.ts`],
       format: "esm",
       define,
       outfile: `${outDir}/sdk.js`,
     });
-    await esbuild.build({
+    const embed = await esbuild.build({
       ...common(minify),
       entryPoints: [`${CLIENT}embed/mod.ts`],
       format: "iife",
       outfile: `${outDir}/embed.js`,
     });
-    await Deno.writeTextFile(`${outDir}/index.html`, await demoPage(minify, define));
+    inputs.push(...Object.keys(sdk.metafile!.inputs), ...Object.keys(embed.metafile!.inputs));
+    await Deno.writeTextFile(`${outDir}/index.html`, await demoPage(minify, define, inputs));
     for (const file of ORT_FILES) {
       await Deno.copyFile(`${ortDir}/${file}`, `${outDir}/${ortFolder}/${file}`);
     }
@@ -194,7 +190,9 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
     for (const file of ORT_FILES) {
       files[`ort/${file}`] = await describe(outDir, `${ortFolder}/${file}`);
     }
-    const manifest: ClientManifest = { version: 1, files };
+    const ortInputs = ORT_FILES.map((file) => `${ortDir}/${file}`.slice(ROOT.length));
+    const sources = await clientSources([...inputs, ...ortInputs]);
+    const manifest: ClientManifest = { version: 1, files, sources };
     await Deno.writeTextFile(`${outDir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
     for (const [name, file] of Object.entries(files)) {
       const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
