@@ -39,7 +39,9 @@ export async function textToImage(
 ): Promise<TextToImageResult> {
   const generation = beginGeneration(request, options);
   const { scheduler } = generation;
-  let latents = generation.generator.randn(generation.shape);
+  let latents = request.latents === undefined
+    ? generation.generator.randn(generation.shape)
+    : givenLatents(request.latents, generation.shape);
   const sigma = scheduler.initNoiseSigma;
   if (sigma !== 1) latents = latents.map((v) => v * sigma);
   return await denoiseAndDecode(generation, {
@@ -47,4 +49,17 @@ export async function textToImage(
     timesteps: scheduler.timesteps,
     total: request.steps,
   });
+}
+
+/** A copy of the caller's initial noise, once its size is checked against `shape`. */
+function givenLatents(latents: Float32Array, shape: readonly number[]): Float32Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!(latents instanceof Float32Array) || latents.length !== size) {
+    throw new RangeError(
+      `Cannot use 'latents' as it must be a Float32Array of ${size} values ([${
+        shape.join(", ")
+      }]): current length is ${(latents as { length?: number })?.length}`,
+    );
+  }
+  return latents.slice();
 }

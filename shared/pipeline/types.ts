@@ -30,6 +30,12 @@ export type TextToImageRequest =
     embeddings: PromptEmbeddings;
     /** The diffusers `scheduler_config.json` object, snake_case keys as shipped. */
     schedulerConfig: Record<string, unknown>;
+    /**
+     * Text to image: the initial noise `[batch, channels, height / f, width / f]` to start from
+     * instead of the seeded draw (diffusers' `latents` argument; scaled by the scheduler's
+     * `init_noise_sigma` the same way). The seed still drives any noise the scheduler adds later.
+     */
+    latents?: Float32Array;
   };
 
 /** Milliseconds spent per stage of one `textToImage` call. */

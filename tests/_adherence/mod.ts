@@ -40,3 +40,9 @@ export {
   type ScoredPicture,
 } from "./run.ts";
 export { pngPicture } from "./png.ts";
+export {
+  redoReferenceSamples,
+  type ReferenceComparison,
+  referenceRows,
+  type RowCounts,
+} from "./reference_samples.ts";

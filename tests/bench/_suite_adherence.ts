@@ -8,13 +8,14 @@
  */
 
 import { loadModel } from "../../models/mod.ts";
-import { loadPipeline } from "../../shared/pipeline/mod.ts";
+import { type LoadedPipeline, loadPipeline } from "../../shared/pipeline/mod.ts";
 import {
   ADHERENCE_PROMPTS,
   ADHERENCE_SEEDS,
   ATTRIBUTES,
   formatRates,
   QUICK_PROMPTS,
+  redoReferenceSamples,
   REFERENCE_RATES,
   runAdherence,
 } from "../_adherence/mod.ts";
@@ -81,7 +82,50 @@ export async function measureAdherence(ctx: SuiteContext): Promise<void> {
       })),
     };
     ctx.log(`  ${formatRates(rates)} in ${(run.totalMs / 1000).toFixed(1)} s`);
+    if (!ctx.quick) await measureReferenceGrid(ctx, pipeline, backend);
   } finally {
     await pipeline.dispose();
   }
+}
+
+/**
+ * The reference run's `samples.png` (8 prompts × 4 pictures) redone from its own latents: the
+ * pixel difference to the file and each attribute's count against the model README's table.
+ */
+async function measureReferenceGrid(
+  ctx: SuiteContext,
+  pipeline: LoadedPipeline,
+  backend: string,
+): Promise<void> {
+  const redone = await redoReferenceSamples(pipeline);
+  const sum = (pairs: [number, number][], at: 0 | 1) => pairs.reduce((n, p) => n + p[at], 0);
+  const totals = (pick: "counts" | "reference") =>
+    Object.fromEntries(ATTRIBUTES.map((attribute) => {
+      const pairs = redone.rows.map((row) => row[pick][attribute])
+        .filter((pair): pair is [number, number] => pair !== null);
+      return [attribute, `${sum(pairs, 0)}/${sum(pairs, 1)}`];
+    }));
+  const counts = totals("counts");
+  const reference = totals("reference");
+  ctx.add(figure({
+    id: `adherence.reference_grid.${backend}`,
+    label: `toy-shapes samples.png redone from its latents: worst pixel difference (mean ${
+      redone.meanLevels.toFixed(3)
+    }); scores ${ATTRIBUTES.map((a) => `${a} ${counts[a]}`).join(", ")}`,
+    group: "adherence",
+    backend,
+    unit: "levels",
+    details: { counts, reference, meanLevels: redone.meanLevels, ms: Math.round(redone.ms) },
+  }, [redone.worstLevels]));
+  (ctx.extra.adherence as Record<string, unknown>).referenceGrid = {
+    rows: redone.rows,
+    counts,
+    reference,
+    worstLevels: redone.worstLevels,
+    meanLevels: redone.meanLevels,
+  };
+  ctx.log(
+    `  samples.png redone: worst ${redone.worstLevels} levels, scores ` +
+      ATTRIBUTES.map((a) => `${a} ${counts[a]} (README ${reference[a]})`).join(", "),
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * The shared pipeline on onnxruntime-node CPU draws what the prompt says: the default
- * `toy-shapes` model, scored from the output pixels with the model's scoring rules. The full
- * 32 prompts × 2 seeds run is `deno task bench --only adherence`.
+ * `toy-shapes` model, scored from the output pixels with the model's scoring rules, and the
+ * reference run's own sample grid redone from its latents. The full 32 prompts × 2 seeds run is
+ * `deno task bench --only adherence`.
  */
 import assert from "node:assert/strict";
 import { loadModel } from "../../../models/registry/mod.ts";
@@ -9,6 +10,7 @@ import {
   ADHERENCE_PROMPTS,
   formatRates,
   QUICK_PROMPTS,
+  redoReferenceSamples,
   runAdherence,
 } from "../../_adherence/mod.ts";
 import { withCpuPipeline } from "../../_cpu_pipeline.ts";
@@ -37,5 +39,21 @@ Deno.test("toy-shapes on the CPU pipeline draws the prompt's background, colour 
     console.log(formatRates(rates));
     assert.ok(rates.background.rate! >= 0.9, formatRates(rates));
     assert.ok(rates.colour.rate! >= 0.3, formatRates(rates));
+  });
+});
+
+Deno.test("toy-shapes redoes the reference run's samples.png from its latents: same pixels, same scores", async () => {
+  const model = await loadModel("toy-shapes", { cacheDir });
+  await withCpuPipeline(model, async (pipeline) => {
+    const redone = await redoReferenceSamples(pipeline);
+    console.log(
+      `samples.png redone in ${(redone.ms / 1000).toFixed(1)} s: worst ${redone.worstLevels} ` +
+        `levels, mean ${redone.meanLevels.toFixed(3)}`,
+    );
+    assert.equal(redone.rows.length, 8);
+    // The model's README: a CPU float32 rerun comes within 4 levels (mean 0.04) of the GPU file.
+    assert.ok(redone.worstLevels <= 6, `worst ${redone.worstLevels} levels`);
+    assert.ok(redone.meanLevels <= 0.1, `mean ${redone.meanLevels} levels`);
+    for (const row of redone.rows) assert.deepEqual(row.counts, row.reference, row.prompt);
   });
 });
