@@ -6,6 +6,7 @@ import {
   type TextToImageOptions,
   type TextToImageRequest,
 } from "../../../shared/pipeline/mod.ts";
+import { createGenerator } from "../../../shared/rng/mod.ts";
 import { readGolden } from "../../_npy.ts";
 import { maxAbsDiff, openReference, spySession } from "./_reference.ts";
 
@@ -219,5 +220,26 @@ Deno.test("textToImage() rejects invalid requests with RangeError and TypeError"
   await assert.rejects(
     textToImage(request({ embeddings: { ...embeddings, cond: new Float32Array(3) } }), options()),
     TypeError,
+  );
+});
+
+Deno.test("textToImage() starts from given latents as diffusers' `latents` argument does", async () => {
+  // The seeded draw passed in by hand gives the seeded image; other noise, another image.
+  const seeded = await textToImage(request({ seed: 7 }), options());
+  const noise = createGenerator(7n).randn([1, 4, 8, 8]);
+  const given = await textToImage(request({ seed: 7, latents: noise }), options());
+  assert.deepEqual(given.latents, seeded.latents);
+  const other = await textToImage(
+    request({ seed: 7, latents: createGenerator(8n).randn([1, 4, 8, 8]) }),
+    options(),
+  );
+  assert.ok(maxAbsDiff(other.latents, seeded.latents) > 0.01);
+  // Euler scales the start by its init_noise_sigma (14.6), on a copy: the caller's array is kept.
+  const before = noise.slice();
+  await textToImage(request({ scheduler: "euler", latents: noise }), options());
+  assert.deepEqual(noise, before);
+  await assert.rejects(
+    textToImage(request({ latents: new Float32Array(255) }), options()),
+    /'latents' as it must be a Float32Array of 256 values \(\[1, 4, 8, 8\]\): current length is 255/,
   );
 });
