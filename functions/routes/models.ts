@@ -12,7 +12,7 @@ import type { ModelFile, ModelManifest } from "../../shared/manifest.ts";
 import type { AppEnv } from "../middleware/context.ts";
 import { ApiError } from "../middleware/errors.ts";
 import type { ByteRange } from "../services/models/catalog.ts";
-import { manifestFileRefs } from "../../shared/manifest_files.ts";
+import { manifestFileRefs, manifestFiles } from "../../shared/manifest_files.ts";
 import type { RouteDeps } from "./_deps.ts";
 import { authFor, rateLimitFor } from "./_guards.ts";
 import { baseUrl } from "./_generation.ts";
@@ -109,7 +109,10 @@ function modelNotFound(id: string): ApiError {
   });
 }
 
-/** A deep copy of the manifest where every file carries its `url`, plus a flat `files` list. */
+/**
+ * A deep copy of the manifest where every file carries its `url`, plus a flat `files` list with
+ * each path once.
+ */
 function withFileUrls(manifest: ModelManifest, base: string) {
   const url = (f: ModelFile) =>
     `${base}/${f.sha256}/${f.path.split("/").map(encodeURIComponent).join("/")}`;
@@ -118,7 +121,7 @@ function withFileUrls(manifest: ModelManifest, base: string) {
   return {
     ...copy,
     object: "model",
-    files: manifestFileRefs(manifest).map((f) => ({ ...f, url: url(f) })),
+    files: manifestFiles(manifest).map((f) => ({ ...f, url: url(f) })),
   };
 }
 

@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
 import { rangeOf } from "../../../functions/routes/models.ts";
 import { recordingEncoder } from "../_encoder.ts";
-import { FIXTURE_ROOT, serveApp, testDeps } from "../_harness.ts";
+import {
+  FIXTURE_ROOT,
+  fixtureManifest,
+  serveApp,
+  testDeps,
+  type TestDepsOverrides,
+} from "../_harness.ts";
+import { createLocalCatalog } from "../../../functions/services/models/local_catalog.ts";
 import { createInProcessQueue } from "../../../functions/worker/mod.ts";
 
-async function setup() {
+async function setup(overrides: TestDepsOverrides = {}) {
   const deps = await testDeps({
     queue: createInProcessQueue(),
     encoder: recordingEncoder(),
+    ...overrides,
   });
   const { key } = await deps.keys.create("secret");
   const server = serveApp(deps);
@@ -129,4 +137,23 @@ Deno.test("rangeOf() follows RFC 9110 byte-range rules", () => {
   assert.equal(rangeOf("bytes=0-1,5-6", undefined, file), null, "multi-range: whole file");
   assert.equal(rangeOf("items=0-1", undefined, file), null);
   assert.deepEqual(rangeOf("bytes=5-9", '"ab"', file), { start: 5, end: 9 });
+});
+
+Deno.test("GET /v1/models/:id lists a file its manifest names twice once", async () => {
+  // A variant that reuses the default UNet file (as a float32 variant of a float32 model does).
+  const manifest = await fixtureManifest();
+  const twice = { ...manifest, variants: { fp32: { unet: manifest.components.unet } } };
+  const catalog = createLocalCatalog(["tiny-sd"], {
+    load: () => Promise.resolve({ manifest: twice, root: FIXTURE_ROOT }),
+  });
+  const { server, get } = await setup({ catalog });
+  try {
+    const served = await (await get("/v1/models/tiny-sd")).json();
+    const paths = served.files.map((file: { path: string }) => file.path);
+    assert.deepEqual(paths, [...new Set(paths)]);
+    assert.equal(paths.length, 5);
+    assert.ok(served.variants.fp32.unet.model.url.endsWith("/unet/model.onnx"));
+  } finally {
+    await server.close();
+  }
 });
