@@ -183,14 +183,14 @@ export function jobRoutes(deps: RouteDeps): Hono<AppEnv> {
  */
 function jobImages(body: JsonObject): Partial<GenerationInit> {
   const hasMask = body.mask !== undefined && body.mask !== null;
-  if (body.image === undefined || body.image === null) {
-    if (hasMask) throw invalid("mask", "needs an 'image'", "…");
-    return {};
-  }
   for (const field of ["mask_blur", "invert_mask"]) {
     if (!hasMask && body[field] !== undefined && body[field] !== null) {
       throw invalid(field, "needs a 'mask'", body[field]);
     }
+  }
+  if (body.image === undefined || body.image === null) {
+    if (hasMask) throw invalid("mask", "needs an 'image'", "…");
+    return {};
   }
   const maskBlur = optionalInteger(body, "mask_blur");
   const invertMask = body.invert_mask ?? undefined;

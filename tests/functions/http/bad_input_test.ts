@@ -443,6 +443,22 @@ const CASES: Case[] = [
     code: "invalid_value",
     param: "steps",
   },
+  {
+    name: "job mask_blur without a mask",
+    path: "/v1/jobs",
+    body: { ...ok, mask_blur: 3 },
+    status: 400,
+    code: "invalid_value",
+    param: "mask_blur",
+  },
+  {
+    name: "job invert_mask without a mask",
+    path: "/v1/jobs",
+    body: { ...ok, invert_mask: true },
+    status: 400,
+    code: "invalid_value",
+    param: "invert_mask",
+  },
   { name: "unknown job", path: "/v1/jobs/nope", method: "GET", status: 404, code: "job_not_found" },
   {
     name: "cancel unknown job",

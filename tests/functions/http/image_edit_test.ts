@@ -164,6 +164,26 @@ Deno.test("image to image and inpainting over HTTP reproduce the diffusers golde
           param: "init_images",
         },
       );
+      rows.push(
+        {
+          name: "job strength that leaves no step",
+          path: "/v1/jobs",
+          body: { prompt: "x", image: toBase64(good), strength: 0.1, steps: 4 },
+          param: "strength",
+        },
+        {
+          name: "job invert_mask not a boolean",
+          path: "/v1/jobs",
+          body: { prompt: "x", image: toBase64(good), mask: toBase64(good), invert_mask: "yes" },
+          param: "invert_mask",
+        },
+        {
+          name: "job mask_blur out of range",
+          path: "/v1/jobs",
+          body: { prompt: "x", image: toBase64(good), mask: toBase64(good), mask_blur: 100 },
+          param: "mask_blur",
+        },
+      );
       for (const strength of [0, -0.5, 1.5]) {
         rows.push({
           name: `img2img strength ${strength}`,
