@@ -1,6 +1,6 @@
 /**
  * The `<sd-image>` custom element: generates an image from its attributes (reactively; an
- * `init-image` URL and a `strength` make it image to image), shows a
+ * `init-image` URL and a `strength` make it image to image, a `mask` URL inpainting), shows a
  * progress bar, then the image (`alt` = the prompt), or a clear error with a keyboard-usable retry
  * button. Fires `sd-progress`, `sd-load` and `sd-error`. The SDK is loaded on first use.
  *
@@ -14,6 +14,7 @@ import type {
   ProgressEvent,
   SdClientError,
 } from "../sdk/mod.ts";
+import { paramsFromAttributes, SD_IMAGE_ATTRIBUTES } from "./attributes.ts";
 import { STYLES } from "./_styles.ts";
 
 /** Options of {@linkcode defineSdImage}. */
@@ -23,21 +24,6 @@ export interface DefineSdImageOptions {
   /** The element name. @default "sd-image" */
   name?: string;
 }
-
-const NUMBERS = { steps: "steps", width: "width", height: "height", strength: "strength" } as const;
-const ATTRIBUTES = [
-  "prompt",
-  "negative-prompt",
-  "seed",
-  "steps",
-  "width",
-  "height",
-  "model",
-  "scheduler",
-  "guidance-scale",
-  "init-image",
-  "strength",
-];
 
 const TEMPLATE = `<style>${STYLES}</style><div class="stage" part="stage">` +
   `<img part="image" alt="" decoding="async">` +
@@ -81,7 +67,7 @@ export function defineSdImage(options: DefineSdImageOptions): void {
   if (customElements.get(name)) return;
 
   class SdImage extends HTMLElement {
-    static observedAttributes = ATTRIBUTES;
+    static observedAttributes = SD_IMAGE_ATTRIBUTES;
     #root = this.attachShadow({ mode: "open" });
     #abort: AbortController | null = null;
     #scheduled = false;
@@ -134,29 +120,7 @@ export function defineSdImage(options: DefineSdImageOptions): void {
     }
 
     #params(): GenerateParams {
-      const params: GenerateParams = { prompt: this.getAttribute("prompt") ?? "" };
-      for (const [attribute, key] of Object.entries(NUMBERS)) {
-        const value = this.getAttribute(attribute);
-        if (value !== null && value.trim() !== "") params[key] = Number(value);
-      }
-      const scale = this.getAttribute("guidance-scale");
-      if (scale !== null && scale.trim() !== "") params.guidanceScale = Number(scale);
-      const text = (attribute: string) => {
-        const value = this.getAttribute(attribute);
-        return value === null || value.trim() === "" ? undefined : value.trim();
-      };
-      const seed = text("seed");
-      const negative = text("negative-prompt");
-      const model = text("model");
-      const scheduler = text("scheduler");
-      if (seed !== undefined) params.seed = seed;
-      if (negative !== undefined) params.negativePrompt = negative;
-      if (model !== undefined) params.model = model;
-      if (scheduler !== undefined) params.scheduler = scheduler;
-      // Image to image from a URL (same origin or CORS-enabled), `strength` in (0, 1].
-      const initImage = text("init-image");
-      if (initImage !== undefined) params.image = new URL(initImage, document.baseURI).href;
-      return params;
+      return paramsFromAttributes((name) => this.getAttribute(name), document.baseURI);
     }
 
     #schedule() {
