@@ -44,8 +44,6 @@ export const OPENAI_NAMES: WireNames = {
   height: "size",
   batchSize: "n",
   initImage: "image",
-  maskBlur: "mask_blur",
-  invertMask: "invert_mask",
 };
 
 /** Parses the body shared by `/v1/images/generations` and `POST /v1/jobs`. */

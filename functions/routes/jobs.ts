@@ -193,10 +193,8 @@ function jobImages(body: JsonObject): Partial<GenerationInit> {
     return {};
   }
   const maskBlur = optionalInteger(body, "mask_blur");
-  const invertMask = body.invert_mask ?? undefined;
-  if (invertMask !== undefined && typeof invertMask !== "boolean") {
-    throw invalid("invert_mask", "must be a boolean", invertMask);
-  }
+  // Checked (a boolean) with every other field by resolveGeneration, which names `invert_mask`.
+  const invertMask = (body.invert_mask ?? undefined) as boolean | undefined;
   const strength = optionalNumber(body, "strength");
   const size = parseSize(body.size, "size");
   return {

@@ -253,18 +253,17 @@ export function startRenderPool(options: RenderPoolOptions): RenderPool {
   // Where native WebGPU may be picked, the first Worker opens its device before the others start:
   // they open the same one, unless it is WebGPU, which one Worker per process must have to
   // itself. Elsewhere (cpu, cuda) all Workers start at once.
+  const staggered = plan.devices.includes("webgpu");
   const running = [runSlot(plan.devices)];
-  const ready = plan.devices.includes("webgpu")
-    ? rendering.promise.then(async (report) => {
+  if (!staggered) { for (let i = 1; i < workers; i++) running.push(runSlot(plan.devices)); }
+  const started = staggered
+    ? rendering.promise.then((report) => {
       const more = report.limited || closing.signal.aborted ? 0 : workers - 1;
       const devices = report.device === "unknown" ? plan.devices : [report.device];
       for (let i = 0; i < more; i++) running.push(runSlot(devices));
-      await Promise.all(firstReady);
     })
-    : (() => {
-      for (let i = 1; i < workers; i++) running.push(runSlot(plan.devices));
-      return Promise.all(firstReady).then(() => {});
-    })();
+    : Promise.resolve();
+  const ready = started.then(() => Promise.all(firstReady)).then(() => {});
   return {
     stats,
     ready,

@@ -13,7 +13,13 @@ import { decode } from "fast-png";
 import { createGenerator } from "../../shared/rng/mod.ts";
 import { encodePrompt, type LoadedPipeline, textToImage } from "../../shared/pipeline/mod.ts";
 import { toyShapesPath } from "../_fixtures.ts";
-import { type Attribute, ATTRIBUTES, type PictureScore, scorePicture } from "./score.ts";
+import {
+  AdherenceTally,
+  type Attribute,
+  ATTRIBUTES,
+  type PictureScore,
+  scorePicture,
+} from "./score.ts";
 
 /** Seeds per prompt, and the grid's layout: 64×64 pictures at 2×, 2-pixel white gaps. */
 const SEEDS = 4;
@@ -52,16 +58,15 @@ export interface ReferenceComparison {
   ms: number;
 }
 
+/** `correct/scored` per attribute of `scores`, `null` where none was scored. */
 function tally(scores: PictureScore[]): RowCounts {
-  const counts = {} as RowCounts;
-  for (const attribute of ATTRIBUTES) {
-    const marks = scores.flatMap((score) => {
-      const mark = score[attribute];
-      return mark === null ? [] : Array.isArray(mark) ? mark : [mark];
-    });
-    counts[attribute] = marks.length === 0 ? null : [marks.filter(Boolean).length, marks.length];
-  }
-  return counts;
+  const tally = new AdherenceTally();
+  for (const score of scores) tally.add(score);
+  const rates = tally.rates();
+  return Object.fromEntries(ATTRIBUTES.map((attribute) => {
+    const { correct, scored } = rates[attribute];
+    return [attribute, scored === 0 ? null : [correct, scored]];
+  })) as RowCounts;
 }
 
 /** Generates the grid's 32 pictures from its latents on `pipeline` and compares them. */
