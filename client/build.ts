@@ -105,11 +105,11 @@ function entryName(result: esbuild.BuildResult): string {
   return entry[0].slice(entry[0].lastIndexOf("/") + 1);
 }
 
+/** The demo page, scripts and styles inlined, and the source files it was made from. */
 async function demoPage(
   minify: boolean,
   define: Record<string, string>,
-  inputs: string[],
-): Promise<string> {
+): Promise<{ html: string; inputs: string[] }> {
   const result = await esbuild.build({
     ...common(minify),
     define,
@@ -119,15 +119,15 @@ async function demoPage(
     format: "esm",
     write: false,
   });
-  inputs.push(...Object.keys(result.metafile!.inputs), "client/demo/styles.css");
-  inputs.push("client/demo/index.html");
   const script = result.outputFiles![0]!.text.replaceAll("</script", "<\\/script");
   const css = await Deno.readTextFile(`${CLIENT}demo/styles.css`);
   const styles = minify ? (await esbuild.transform(css, { loader: "css", minify })).code : css;
   const template = await Deno.readTextFile(`${CLIENT}demo/index.html`);
-  return template
+  const html = template
     .replace("/*__STYLES__*/", () => styles)
     .replace("//__SCRIPT__", () => script);
+  const inputs = Object.keys(result.metafile!.inputs);
+  return { html, inputs: [...inputs, "client/demo/styles.css", "client/demo/index.html"] };
 }
 
 /**
@@ -176,7 +176,9 @@ export async function buildClient(options: BuildClientOptions = {}): Promise<Cli
       outfile: `${outDir}/embed.js`,
     });
     inputs.push(...Object.keys(sdk.metafile!.inputs), ...Object.keys(embed.metafile!.inputs));
-    await Deno.writeTextFile(`${outDir}/index.html`, await demoPage(minify, define, inputs));
+    const demo = await demoPage(minify, define);
+    inputs.push(...demo.inputs);
+    await Deno.writeTextFile(`${outDir}/index.html`, demo.html);
     for (const file of ORT_FILES) {
       await Deno.copyFile(`${ortDir}/${file}`, `${outDir}/${ortFolder}/${file}`);
     }
